@@ -1,0 +1,189 @@
+"""The organizers' admin for the programme."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import unquote
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .enums import Visibility
+from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, Venue
+
+
+def local_range(start, end, zone):
+    """'Sat 25 Oct 2025, 09:00–10:30 (UTC+07)' in the ceremony's zone."""
+    start, end = timezone.localtime(start, zone), timezone.localtime(end, zone)
+    until = date_format(end, "H:i" if start.date() == end.date() else "D j M, H:i")
+    offset = date_format(start, "O")
+    return f"{date_format(start, 'D j M Y, H:i')}–{until} (UTC{offset[:3]}:{offset[3:]})"
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "publisher", "published_on", "key"]
+    list_filter = ["kind"]
+    search_fields = ["title", "publisher", "key", "url"]
+    ordering = ["title"]
+
+
+class OfficialInline(admin.TabularInline):
+    model = Official
+    extra = 0
+    autocomplete_fields = ["source"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_vi", "code", "kind", "official_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "name_vi", "code", "abbreviation"]
+    autocomplete_fields = ["source"]
+    inlines = [OfficialInline]
+    fieldsets = [
+        (None, {"fields": ["code", "abbreviation", "name", "name_vi", "kind"]}),
+        (_("Role"), {"fields": ["responsibilities", "responsibilities_vi", "contact", "source"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(official_count=Count("officials"))
+
+    @admin.display(description=_("officials"), ordering="official_count")
+    def official_count(self, obj):
+        return obj.official_count
+
+
+@admin.register(Official)
+class OfficialAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "agency", "order"]
+    list_filter = ["agency"]
+    list_select_related = ["agency"]
+    search_fields = ["name", "title", "title_vi", "agency__name"]
+    autocomplete_fields = ["agency", "source"]
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+    fields = ["key", "name", "name_vi", "kind", "capacity", "is_available"]
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "address", "room_count"]
+    search_fields = ["name", "name_vi", "city", "address"]
+    autocomplete_fields = ["source"]
+    inlines = [RoomInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(room_count=Count("rooms"))
+
+    @admin.display(description=_("rooms"), ordering="room_count")
+    def room_count(self, obj):
+        return obj.room_count
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "venue", "kind", "capacity", "is_available"]
+    list_filter = ["kind", "is_available", "venue"]
+    list_select_related = ["venue"]
+    search_fields = ["name", "name_vi", "key", "venue__name"]
+    autocomplete_fields = ["venue"]
+
+
+@admin.register(Ceremony)
+class CeremonyAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "first_day", "last_day", "time_zone", "is_current", "host_agency"]
+    list_filter = ["is_current"]
+    list_select_related = ["host_agency"]
+    search_fields = ["name", "name_vi", "treaty_title", "city"]
+    autocomplete_fields = ["venue", "host_agency", "source"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "name_vi", "slug", "treaty_title", "treaty_title_vi", "is_current"]}),
+        (_("Where and when"), {"fields": ["city", "venue", "time_zone", "first_day", "last_day", "host_agency"]}),
+        (_("Signing"), {"fields": ["signing_order_rule", "drawn_letter"]}),
+        (_("Source"), {"fields": ["source"]}),
+    ]
+
+
+@admin.register(ScheduleItem)
+class ScheduleItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "when", "kind", "room", "lead_agency", "visibility", "status", "sequence"]
+    list_filter = ["ceremony", "status", "kind", "visibility", "lead_agency", "room"]
+    list_select_related = ["ceremony", "room", "lead_agency"]
+    search_fields = ["title", "title_vi", "description", "uid"]
+    autocomplete_fields = ["ceremony", "room", "lead_agency", "supporting_agencies", "invited_delegations", "source"]
+    date_hierarchy = "starts_at"
+    readonly_fields = ["sequence", "created_at", "updated_at"]
+    actions = ["cancel_items", "delete_selected"]
+    fieldsets = [
+        (None, {"fields": ["ceremony", "kind", "title", "title_vi", "status"]}),
+        (_("When and where"), {"fields": ["starts_at", "ends_at", "room"]}),
+        (_("Who"), {"fields": ["lead_agency", "supporting_agencies", "visibility", "invited_delegations"]}),
+        (_("Details"), {"fields": ["description", "description_vi", "source"]}),
+        (_("Calendar"), {"fields": ["uid", "sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description=_("when (ceremony time)"), ordering="starts_at")
+    def when(self, obj):
+        return local_range(obj.starts_at, obj.ends_at, obj.ceremony.zone)
+
+    @admin.action(description=_("Cancel selected items (they stay in calendars as cancelled)"), permissions=["change"])
+    def cancel_items(self, request, queryset):
+        count = services.schedule_items_cancel(items=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d item cancelled.", "%(count)d items cancelled.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Delete selected staff-only items"), permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        published = queryset.exclude(visibility=Visibility.INTERNAL).count()
+        if published:
+            self.message_user(request, self._published_message(published), messages.ERROR)
+            return None
+        return django_delete_selected(self, request, queryset)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and obj.is_published:
+            self.message_user(request, self._published_message(1), messages.ERROR)
+            return redirect(reverse("admin:ceremony_scheduleitem_change", args=[obj.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    @staticmethod
+    def _published_message(count):
+        return ngettext(
+            "%(count)d selected item is published (public or shown to delegations) and cannot be deleted: "
+            "cancel it instead, so that calendars show the cancellation.",
+            "%(count)d selected items are published (public or shown to delegations) and cannot be deleted: "
+            "cancel them instead, so that calendars show the cancellation.",
+            count,
+        ) % {"count": count}
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["date", "title", "place", "date_precision", "source"]
+    list_filter = ["ceremony", "date_precision"]
+    list_select_related = ["source"]
+    search_fields = ["title", "title_vi", "description", "place"]
+    autocomplete_fields = ["ceremony", "source"]
+    date_hierarchy = "date"
+
+
+@admin.register(KeyFigure)
+class KeyFigureAdmin(admin.ModelAdmin):
+    list_display = ["label", "qualifier", "value", "unit", "as_of", "source", "order"]
+    list_filter = ["ceremony"]
+    list_select_related = ["source"]
+    search_fields = ["label", "label_vi", "key"]
+    autocomplete_fields = ["ceremony", "source"]

@@ -1,0 +1,21 @@
+"""The organizers' admin site: its header names the ceremony it plans."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+
+class PlannerAdminSite(admin.AdminSite):
+    site_title = _("Ceremony planner")
+    index_title = _("Planning")
+
+    def each_context(self, request):
+        from .models import Ceremony
+
+        context = super().each_context(request)
+        ceremony = getattr(request, "_planner_ceremony", None)
+        if ceremony is None:
+            ceremony = Ceremony.objects.current()
+            request._planner_ceremony = ceremony
+        context["ceremony"] = ceremony
+        context["site_header"] = _("%(name)s — planner") % {"name": ceremony} if ceremony else _("Ceremony planner")
+        return context

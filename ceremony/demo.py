@@ -1,0 +1,161 @@
+"""Plainly synthetic data on top of the seeds, for demonstrations and benchmarks.
+
+Every row it writes says so: item titles start with "[Demo]" and their UIDs
+with "demo-"; delegations carry "[Demo] synthetic data" in their notes and
+their members are called "Demo delegate …". Writes are bulk inserts, so
+thousands of items take seconds, not minutes.
+"""
+
+import random
+import uuid
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+
+from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationKind, DelegationStatus, Membership, Rank
+from delegations.models import Delegate, Delegation, State, sort_key
+
+from .enums import ItemKind, ItemStatus, Visibility
+from .models import Agency, Room, ScheduleItem
+
+DEMO_MARK = "[Demo]"
+DEMO_NOTES = "[Demo] synthetic data"
+BATCH = 500
+
+ITEM_KINDS = [
+    ItemKind.SIDE_EVENT,
+    ItemKind.BILATERAL,
+    ItemKind.BRIEFING,
+    ItemKind.TRANSPORT,
+    ItemKind.REHEARSAL,
+    ItemKind.PLENARY,
+    ItemKind.PRESS,
+]
+VISIBILITIES = [Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED, Visibility.INTERNAL]
+STATUSES = [ItemStatus.CONFIRMED, ItemStatus.TENTATIVE, ItemStatus.CANCELLED]
+HEAD_RANKS = [Rank.HEAD_OF_STATE, Rank.HEAD_OF_GOVERNMENT, Rank.FOREIGN_MINISTER, Rank.MINISTER, Rank.AMBASSADOR]
+MEMBER_RANKS = [Rank.SENIOR_OFFICIAL, Rank.ADVISER, Rank.SECURITY, Rank.PRESS]
+
+
+class DemoError(ValueError):
+    """The demo data cannot be generated as asked."""
+
+
+@transaction.atomic
+def generate_demo(*, ceremony, items, delegations, seed=2025):
+    """Add ``delegations`` delegations (with members) and ``items`` schedule items to the ceremony.
+
+    Returns (number of items, number of delegations, number of delegates) written.
+    """
+    if items < 0 or delegations < 0:
+        raise DemoError("--items and --delegations must be zero or more.")
+    rng = random.Random(seed)
+    new_delegations = _delegations(ceremony, delegations, rng)
+    delegates = _delegates(new_delegations, rng)
+    count = _items(ceremony, items, rng)
+    return count, len(new_delegations), delegates
+
+
+def _delegations(ceremony, count, rng):
+    taken = set(Delegation.objects.filter(ceremony=ceremony).values_list("country", flat=True))
+    states = [s for s in State.objects.order_by("name") if s.country.code not in taken]
+    rng.shuffle(states)
+    first_day = datetime.combine(ceremony.first_day, time(12, 0), tzinfo=ceremony.zone)
+    last_day = datetime.combine(ceremony.last_day, time(12, 0), tzinfo=ceremony.zone)
+    existing_orgs = Delegation.objects.filter(ceremony=ceremony, name__startswith="Demo organization").count()
+
+    rows = []
+    for index in range(count):
+        if index < len(states):
+            state = states[index]
+            kind = DelegationKind.MEMBER_STATE if state.membership == Membership.MEMBER else DelegationKind.OBSERVER_STATE
+            name, country = state.name, state.country.code
+        else:
+            existing_orgs += 1
+            kind, name, country = DelegationKind.IGO, f"Demo organization {existing_orgs:04d}", ""
+        status = rng.choices(list(DelegationStatus), weights=[3, 6, 1, 2, 0])[0]
+        arrival = first_day - timedelta(hours=rng.randint(12, 60))
+        rows.append(
+            Delegation(
+                ceremony=ceremony,
+                kind=kind,
+                country=country,
+                name=name,
+                sort_name=sort_key(name),
+                status=status,
+                intends_to_sign=status != DelegationStatus.DECLINED and rng.random() < 0.8,
+                arrival_at=arrival,
+                departure_at=last_day + timedelta(hours=rng.randint(6, 48)),
+                hotel=f"Demo hotel {rng.randint(1, 12)}",
+                notes=DEMO_NOTES,
+            )
+        )
+    return Delegation.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _delegates(delegations, rng):
+    rows = []
+    for delegation in delegations:
+        for number in range(1, rng.randint(2, 6) + 1):
+            head = number == 1
+            rows.append(
+                Delegate(
+                    delegation=delegation,
+                    name=f"Demo delegate {delegation.pk}-{number}",
+                    position="Head of delegation" if head else "Member",
+                    rank=rng.choice(HEAD_RANKS if head else MEMBER_RANKS),
+                    is_head=head,
+                    is_signatory=head and delegation.intends_to_sign,
+                    email=f"delegate{delegation.pk}-{number}@demo.invalid",
+                    accreditation_status=rng.choice(list(AccreditationStatus)),
+                    clearance_status=rng.choice(list(ClearanceStatus)),
+                )
+            )
+    Delegate.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def _items(ceremony, count, rng):
+    rooms = list(Room.objects.values_list("pk", flat=True))
+    agencies = list(Agency.objects.values_list("pk", flat=True))
+    delegation_ids = list(Delegation.objects.filter(ceremony=ceremony).values_list("pk", flat=True))
+    if count and not (rooms and agencies):
+        raise DemoError("Demo items need rooms and agencies: run seed_ceremony first.")
+    days = (ceremony.last_day - ceremony.first_day).days + 1
+
+    items, invitations, support = [], [], []
+    for number in range(count):
+        day = ceremony.first_day + timedelta(days=rng.randrange(days))
+        start = datetime.combine(day, time(8, 0), tzinfo=ceremony.zone) + timedelta(minutes=15 * rng.randrange(48))
+        kind = rng.choice(ITEM_KINDS)
+        visibility = rng.choice(VISIBILITIES)
+        item = ScheduleItem(
+            ceremony=ceremony,
+            uid=f"demo-{uuid.UUID(int=rng.getrandbits(128), version=4)}",
+            title=f"{DEMO_MARK} {kind.label.capitalize()} {number + 1:05d}",
+            title_vi=f"{DEMO_MARK} Hoạt động {number + 1:05d}",
+            description="Synthetic item generated for a demonstration.",
+            kind=kind,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=rng.choice([30, 45, 60, 90, 120])),
+            room_id=rng.choice(rooms),
+            lead_agency_id=rng.choice(agencies),
+            visibility=visibility,
+            status=rng.choices(STATUSES, weights=[6, 3, 1])[0],
+        )
+        items.append(item)
+        if visibility == Visibility.INVITED and delegation_ids:
+            invitations.append((item, rng.sample(delegation_ids, min(len(delegation_ids), rng.randint(1, 3)))))
+        if rng.random() < 0.5:
+            support.append((item, rng.choice(agencies)))
+
+    ScheduleItem.objects.bulk_create(items, batch_size=BATCH)
+    Invited = ScheduleItem.invited_delegations.through
+    Invited.objects.bulk_create(
+        [Invited(scheduleitem_id=item.pk, delegation_id=d) for item, ids in invitations for d in ids], batch_size=BATCH
+    )
+    Supporting = ScheduleItem.supporting_agencies.through
+    Supporting.objects.bulk_create(
+        [Supporting(scheduleitem_id=item.pk, agency_id=a) for item, a in support], batch_size=BATCH
+    )
+    return len(items)

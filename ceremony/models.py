@@ -1,0 +1,431 @@
+"""The programme: ceremonies, agencies and their officials, venues and rooms,
+schedule items, and the history and figures that led to the ceremony."""
+
+import string
+import uuid
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from .enums import (
+    AgencyKind,
+    DatePrecision,
+    FigureQualifier,
+    ItemKind,
+    ItemStatus,
+    RoomKind,
+    SigningOrderRule,
+    Visibility,
+)
+from .fields import AwareDateTimeField
+
+key_validator = RegexValidator(
+    r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\Z",
+    _("Use lower-case letters, digits and single hyphens or underscores."),
+)
+uid_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._@-]*\Z",
+    _("Use letters, digits, dots, hyphens, underscores and @ only."),
+)
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not an IANA time zone name such as Asia/Ho_Chi_Minh."),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+def new_item_uid():
+    return str(uuid.uuid4())
+
+
+class Bilingual:
+    """Models with English fields ``x`` and Vietnamese ``x_vi`` read ``localized("x")``."""
+
+    def localized(self, field):
+        if translation.get_language() == "vi":
+            value = getattr(self, f"{field}_vi", "")
+            if value:
+                return value
+        return getattr(self, field)
+
+
+class Source(models.Model):
+    """Where a seeded fact comes from: an article, a public record or planning data."""
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", _("news article")
+        PUBLIC_RECORD = "public_record", _("public record")
+        PLANNING = "planning", _("planning data")
+
+    key = models.SlugField(_("key"), max_length=80, unique=True, validators=[key_validator])
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    url = models.URLField(_("address"), max_length=500, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Agency(Bilingual, models.Model):
+    code = models.SlugField(
+        _("code"), max_length=20, unique=True, validators=[key_validator], help_text=_("For example mps, mofa, unodc.")
+    )
+    abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
+    name = models.CharField(_("name (English)"), max_length=200, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=AgencyKind.choices)
+    responsibilities = models.TextField(_("responsibilities"), blank=True)
+    responsibilities_vi = models.TextField(_("responsibilities (Vietnamese)"), blank=True)
+    contact = models.CharField(_("contact"), max_length=300, blank=True)
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="agencies", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.localized("name")
+
+
+class Official(Bilingual, models.Model):
+    """A named person of an agency, e.g. the minister who speaks at the opening."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True, validators=[key_validator])
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="officials")
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title (English)"), max_length=300)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("order of precedence"), default=100)
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="officials", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("official")
+        verbose_name_plural = _("officials")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return f"{self.name}, {self.localized('title')}"
+
+
+class Venue(Bilingual, models.Model):
+    key = models.SlugField(_("key"), max_length=80, unique=True, validators=[key_validator])
+    name = models.CharField(_("name (English)"), max_length=200)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="venues", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.localized("name")
+
+
+class Room(Bilingual, models.Model):
+    key = models.SlugField(_("key"), max_length=80, unique=True, validators=[key_validator])
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(_("name (English)"), max_length=200)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=RoomKind.choices)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    is_available = models.BooleanField(
+        _("available"), default=True, help_text=_("Untick when the room is withdrawn; items still in it are flagged.")
+    )
+
+    class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        ordering = ["venue__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "name"], name="room_name_unique_per_venue"),
+        ]
+
+    def __str__(self):
+        return self.localized("name")
+
+
+class CeremonyQuerySet(models.QuerySet):
+    def current(self):
+        """The ceremony every screen opens on, or None."""
+        return self.filter(is_current=True).first() or self.order_by("-first_day").first()
+
+
+class Ceremony(Bilingual, models.Model):
+    name = models.CharField(_("name (English)"), max_length=300)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=300, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, validators=[key_validator])
+    treaty_title = models.CharField(_("treaty title (English)"), max_length=300)
+    treaty_title_vi = models.CharField(_("treaty title (Vietnamese)"), max_length=300, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="ceremonies", null=True, blank=True
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Asia/Ho_Chi_Minh",
+        validators=[validate_time_zone],
+        help_text=_("IANA name; every time of the ceremony is shown in this zone."),
+    )
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    host_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("host agency"),
+        on_delete=models.PROTECT,
+        related_name="hosted_ceremonies",
+        null=True,
+        blank=True,
+    )
+    signing_order_rule = models.CharField(
+        _("order of signing"),
+        max_length=20,
+        choices=SigningOrderRule.choices,
+        default=SigningOrderRule.ALPHABETICAL_FROM_LETTER,
+        help_text=_("The host always signs first."),
+    )
+    drawn_letter = models.CharField(
+        _("letter drawn by lot"),
+        max_length=1,
+        blank=True,
+        choices=[(letter, letter) for letter in string.ascii_uppercase],
+        help_text=_("Alphabetical order starts at this letter."),
+    )
+    is_current = models.BooleanField(
+        _("current"), default=False, help_text=_("The ceremony that the public pages and the admin open on.")
+    )
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="ceremonies", null=True, blank=True
+    )
+
+    objects = CeremonyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ceremony")
+        verbose_name_plural = _("ceremonies")
+        ordering = ["-first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=models.F("first_day")), name="ceremony_last_day_not_before_first"
+            ),
+            models.CheckConstraint(
+                condition=Q(drawn_letter="") | Q(drawn_letter__in=list(string.ascii_uppercase)),
+                name="ceremony_drawn_letter_is_a_letter",
+            ),
+            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="one_current_ceremony"),
+        ]
+
+    def __str__(self):
+        return self.localized("name")
+
+    @cached_property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def clean(self):
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValidationError({"last_day": _("The last day cannot be before the first day.")})
+
+
+class PublishedItemDeletionError(ValidationError):
+    """A schedule item that delegates or the public may have seen was about to be deleted."""
+
+
+def _refuse_published(items):
+    published = [item for item in items if item.is_published]
+    if published:
+        names = ", ".join(f"“{item.title}”" for item in published[:5])
+        raise PublishedItemDeletionError(
+            _(
+                "%(names)s already appeared in delegates' or the public programme and calendars; "
+                "cancel instead of deleting, so that subscribers see the cancellation. "
+                "Only staff-only items can be deleted."
+            ),
+            code="published",
+            params={"names": names},
+        )
+
+
+class ScheduleItemQuerySet(models.QuerySet):
+    def delete(self):
+        _refuse_published(self.only("pk", "title", "visibility"))
+        return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def for_ceremony(self, ceremony):
+        return self.filter(ceremony=ceremony)
+
+
+class ScheduleItem(Bilingual, models.Model):
+    ceremony = models.ForeignKey(Ceremony, verbose_name=_("ceremony"), on_delete=models.PROTECT, related_name="items")
+    uid = models.CharField(
+        _("UID"),
+        max_length=200,
+        unique=True,
+        default=new_item_uid,
+        validators=[uid_validator],
+        help_text=_("Stable identifier in every calendar; never reused."),
+    )
+    title = models.CharField(_("title (English)"), max_length=300)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=300, blank=True)
+    description = models.TextField(_("description (English)"), blank=True)
+    description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
+    starts_at = AwareDateTimeField(_("starts at"))
+    ends_at = AwareDateTimeField(_("ends at"))
+    room = models.ForeignKey(
+        Room, verbose_name=_("room"), on_delete=models.PROTECT, related_name="items", null=True, blank=True
+    )
+    lead_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("lead agency"),
+        on_delete=models.PROTECT,
+        related_name="led_items",
+        null=True,
+        blank=True,
+    )
+    supporting_agencies = models.ManyToManyField(
+        Agency, verbose_name=_("supporting agencies"), related_name="supported_items", blank=True
+    )
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
+    invited_delegations = models.ManyToManyField(
+        "delegations.Delegation",
+        verbose_name=_("invited delegations"),
+        related_name="invited_items",
+        blank=True,
+        help_text=_("Only for items whose visibility is “invited delegations only”."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.TENTATIVE)
+    sequence = models.PositiveIntegerField(
+        _("revision"), default=0, editable=False, help_text=_("Raised when the time, room or status changes.")
+    )
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="items", null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = ScheduleItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("schedule item")
+        verbose_name_plural = _("schedule items")
+        ordering = ["starts_at", "ends_at", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="item_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["ceremony", "starts_at"], name="item_ceremony_start")]
+
+    def __str__(self):
+        return self.localized("title")
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+
+    def delete(self, *args, **kwargs):
+        _refuse_published([self])
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self):
+        """Anything beyond staff-only may already sit in someone's calendar."""
+        return self.visibility != Visibility.INTERNAL
+
+    @property
+    def is_cancelled(self):
+        return self.status == ItemStatus.CANCELLED
+
+
+class Milestone(Bilingual, models.Model):
+    """A step on the road to the ceremony, e.g. the adoption by the General Assembly."""
+
+    ceremony = models.ForeignKey(
+        Ceremony, verbose_name=_("ceremony"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    key = models.SlugField(_("key"), max_length=80, validators=[key_validator])
+    date = models.DateField(_("date"))
+    date_precision = models.CharField(
+        _("date known to the"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    title = models.CharField(_("title (English)"), max_length=300)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=300, blank=True)
+    description = models.TextField(_("description (English)"), blank=True)
+    description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="milestones")
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["date", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["ceremony", "key"], name="milestone_key_unique_per_ceremony"),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.localized('title')}"
+
+
+class KeyFigure(Bilingual, models.Model):
+    """A number that explains why the Convention matters, with its source."""
+
+    ceremony = models.ForeignKey(
+        Ceremony, verbose_name=_("ceremony"), on_delete=models.CASCADE, related_name="key_figures"
+    )
+    key = models.SlugField(_("key"), max_length=80, validators=[key_validator])
+    label = models.CharField(_("label (English)"), max_length=300)
+    label_vi = models.CharField(_("label (Vietnamese)"), max_length=300, blank=True)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    unit = models.CharField(_("unit (English)"), max_length=60, blank=True)
+    unit_vi = models.CharField(_("unit (Vietnamese)"), max_length=60, blank=True)
+    qualifier = models.CharField(
+        _("qualifier"), max_length=20, choices=FigureQualifier.choices, default=FigureQualifier.EXACTLY
+    )
+    as_of = models.CharField(_("as of (English)"), max_length=100, blank=True)
+    as_of_vi = models.CharField(_("as of (Vietnamese)"), max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="key_figures")
+
+    class Meta:
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
+        ordering = ["order", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["ceremony", "key"], name="key_figure_key_unique_per_ceremony"),
+        ]
+
+    def __str__(self):
+        return self.localized("label")

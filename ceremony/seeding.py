@@ -1,0 +1,289 @@
+"""Load the seed files (``seeds/*.toml`` and ``seeds/states.csv``) into the database.
+
+Each kind of row is keyed by a stable reference (a source key, an agency code,
+an item uid, a delegation's ceremony and country), so loading is idempotent: a
+second run changes nothing. Rows that already exist are left as organizers
+may have edited them, unless ``update=True`` asks to bring them back to the
+files. Everything runs in one transaction: a bad row leaves the database as it
+was and names the file, the row and the problem.
+"""
+
+import csv
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_countries import countries
+
+from delegations.models import Delegation, State
+
+from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, Venue
+
+DEFAULT_SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
+
+
+class SeedError(Exception):
+    """A seed file is missing, unreadable, or has a row that cannot be loaded."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one table of a seed file maps onto a model."""
+
+    table: str
+    file: str
+    model: type
+    key: tuple  # fields that identify a row across runs
+    required: tuple
+    optional: tuple = ()
+    foreign: dict = field(default_factory=dict)  # field -> (model, key field)
+    many: dict = field(default_factory=dict)  # m2m field -> (model, key field)
+    decimals: tuple = ()
+
+
+KINDS = [
+    Kind(
+        "sources",
+        "sources.toml",
+        Source,
+        key=("key",),
+        required=("key", "kind", "title"),
+        optional=("publisher", "published_on", "url", "note"),
+    ),
+    Kind(
+        "states",
+        "states.csv",
+        State,
+        key=("country",),
+        required=("country", "name", "membership", "source"),
+        foreign={"source": (Source, "key")},
+    ),
+    Kind(
+        "agencies",
+        "agencies.toml",
+        Agency,
+        key=("code",),
+        required=("code", "name", "kind"),
+        optional=("abbreviation", "name_vi", "responsibilities", "responsibilities_vi", "contact", "source"),
+        foreign={"source": (Source, "key")},
+    ),
+    Kind(
+        "officials",
+        "agencies.toml",
+        Official,
+        key=("key",),
+        required=("key", "agency", "name", "title"),
+        optional=("title_vi", "order", "source"),
+        foreign={"agency": (Agency, "code"), "source": (Source, "key")},
+    ),
+    Kind(
+        "venues",
+        "ceremony.toml",
+        Venue,
+        key=("key",),
+        required=("key", "name", "city"),
+        optional=("name_vi", "address", "source"),
+        foreign={"source": (Source, "key")},
+    ),
+    Kind(
+        "rooms",
+        "ceremony.toml",
+        Room,
+        key=("key",),
+        required=("key", "venue", "name", "kind"),
+        optional=("name_vi", "capacity", "is_available"),
+        foreign={"venue": (Venue, "key")},
+    ),
+    Kind(
+        "ceremonies",
+        "ceremony.toml",
+        Ceremony,
+        key=("slug",),
+        required=("slug", "name", "treaty_title", "city", "first_day", "last_day"),
+        optional=(
+            "name_vi",
+            "treaty_title_vi",
+            "venue",
+            "time_zone",
+            "host_agency",
+            "signing_order_rule",
+            "drawn_letter",
+            "is_current",
+            "source",
+        ),
+        foreign={"venue": (Venue, "key"), "host_agency": (Agency, "code"), "source": (Source, "key")},
+    ),
+    Kind(
+        "items",
+        "ceremony.toml",
+        ScheduleItem,
+        key=("uid",),
+        required=("uid", "ceremony", "kind", "title", "starts_at", "ends_at", "visibility", "status", "source"),
+        optional=("title_vi", "description", "description_vi", "room", "lead_agency", "supporting_agencies"),
+        foreign={
+            "ceremony": (Ceremony, "slug"),
+            "room": (Room, "key"),
+            "lead_agency": (Agency, "code"),
+            "source": (Source, "key"),
+        },
+        many={"supporting_agencies": (Agency, "code")},
+    ),
+    Kind(
+        "delegations",
+        "ceremony.toml",
+        Delegation,
+        key=("ceremony", "country"),
+        required=("ceremony", "country", "kind", "status"),
+        optional=("name", "intends_to_sign", "signing_order", "notes"),
+        foreign={"ceremony": (Ceremony, "slug")},
+    ),
+    Kind(
+        "milestones",
+        "history.toml",
+        Milestone,
+        key=("ceremony", "key"),
+        required=("key", "ceremony", "date", "title", "source"),
+        optional=("date_precision", "title_vi", "description", "description_vi", "place"),
+        foreign={"ceremony": (Ceremony, "slug"), "source": (Source, "key")},
+    ),
+    Kind(
+        "figures",
+        "history.toml",
+        KeyFigure,
+        key=("ceremony", "key"),
+        required=("key", "ceremony", "label", "value", "source"),
+        optional=("label_vi", "unit", "unit_vi", "qualifier", "as_of", "as_of_vi", "order"),
+        foreign={"ceremony": (Ceremony, "slug"), "source": (Source, "key")},
+        decimals=("value",),
+    ),
+]
+
+OUTCOMES = ("created", "updated", "unchanged", "kept")
+
+
+def _read_files(seeds_dir):
+    """{file name: {table: [rows]}} for every file the kinds name."""
+    data = {}
+    for name in sorted({kind.file for kind in KINDS}):
+        path = seeds_dir / name
+        if not path.exists():
+            raise SeedError(f"{path.name}: file not found in {seeds_dir.name}/.")
+        if name.endswith(".toml"):
+            try:
+                with path.open("rb") as fh:
+                    data[name] = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise SeedError(f"{name}: not valid TOML: {exc}") from exc
+        else:
+            with path.open(newline="", encoding="utf-8") as fh:
+                rows = list(csv.DictReader(fh))
+            # The CSV names its ISO column "code"; the model calls it country.
+            data[name] = {
+                "states": [
+                    {("country" if k == "code" else k): (v or "").strip() for k, v in row.items()} for row in rows
+                ]
+            }
+    return data
+
+
+class Loader:
+    def __init__(self, *, update):
+        self.update = update
+        self.report = {kind.table: dict.fromkeys(OUTCOMES, 0) for kind in KINDS}
+        self._cache = {}
+
+    def _where(self, kind, index, row):
+        label = ", ".join(f"{k} {row[k]!r}" for k in kind.key if k in row)
+        return f"{kind.file}: {kind.table}[{index}]" + (f" ({label})" if label else "")
+
+    def _resolve(self, model, key_field, value, where, name):
+        cache = self._cache.setdefault((model, key_field), {})
+        if value not in cache:
+            cache[value] = model.objects.filter(**{key_field: value}).first()
+        if cache[value] is None:
+            raise SeedError(f"{where}: {name} refers to unknown {model._meta.verbose_name} {value!r}.")
+        return cache[value]
+
+    def load_kind(self, kind, rows):
+        for index, row in enumerate(rows):
+            where = self._where(kind, index, row)
+            self.load_row(kind, row, where)
+
+    def load_row(self, kind, row, where):
+        allowed = set(kind.required) | set(kind.optional)
+        unknown = sorted(set(row) - allowed)
+        if unknown:
+            raise SeedError(f"{where}: unknown field(s) {', '.join(unknown)}.")
+        missing = [name for name in kind.required if row.get(name) in (None, "")]
+        if missing:
+            raise SeedError(f"{where}: missing field(s) {', '.join(missing)}.")
+
+        values, many = {}, {}
+        for name, value in row.items():
+            if name in kind.foreign:
+                model, key_field = kind.foreign[name]
+                values[name] = self._resolve(model, key_field, value, where, name) if value not in (None, "") else None
+            elif name in kind.many:
+                model, key_field = kind.many[name]
+                many[name] = {self._resolve(model, key_field, v, where, name).pk for v in value}
+            elif name in kind.decimals:
+                values[name] = Decimal(str(value))
+            else:
+                values[name] = value
+        if "country" in values and values["country"] not in countries:
+            raise SeedError(f"{where}: unknown country code {values['country']!r} (use ISO 3166-1 alpha-2, e.g. VN).")
+
+        lookup = {name: values[name] for name in kind.key}
+        obj = kind.model.objects.filter(**lookup).first()
+        if obj is None:
+            obj = kind.model(**values)
+            self._validate(obj, where, many)
+            obj.save()
+            for name, pks in many.items():
+                getattr(obj, name).set(pks)
+            self.report[kind.table]["created"] += 1
+            return
+
+        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        changed_many = [
+            name for name, pks in many.items() if set(getattr(obj, name).values_list("pk", flat=True)) != pks
+        ]
+        if not changed and not changed_many:
+            self.report[kind.table]["unchanged"] += 1
+            return
+        if not self.update:
+            self.report[kind.table]["kept"] += 1
+            return
+        for name in changed:
+            setattr(obj, name, values[name])
+        self._validate(obj, where, many)
+        obj.save()
+        for name in changed_many:
+            getattr(obj, name).set(many[name])
+        self.report[kind.table]["updated"] += 1
+
+    @staticmethod
+    def _validate(obj, where, many):
+        try:
+            obj.full_clean(exclude=list(many))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
+                for name, messages in exc.message_dict.items()
+            )
+            raise SeedError(f"{where}: {problems}") from exc
+
+
+def seed_ceremony(*, seeds_dir=DEFAULT_SEEDS_DIR, update=False):
+    """Load every seed file; returns {table: {outcome: count}}. Raises SeedError and writes nothing on a bad row."""
+    seeds_dir = Path(seeds_dir)
+    data = _read_files(seeds_dir)
+    loader = Loader(update=update)
+    with transaction.atomic():
+        for kind in KINDS:
+            loader.load_kind(kind, data[kind.file].get(kind.table, []))
+    return loader.report

@@ -1,0 +1,11 @@
+"""URLs of the planner; those of DESIGN.md are stable because calendars depend on them."""
+
+from django.contrib import admin
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+]

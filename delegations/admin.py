@@ -1,0 +1,158 @@
+"""The organizers' admin for delegations, delegates and full powers."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ceremony.models import Ceremony
+
+from . import services
+from .models import Delegate, Delegation, FullPowers, State
+
+
+@admin.register(State)
+class StateAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "membership"]
+    list_filter = ["membership"]
+    search_fields = ["name", "country"]
+    autocomplete_fields = ["source"]
+    actions = ["invite"]
+
+    @admin.action(description=_("Invite to the current ceremony"), permissions=["add_delegation"])
+    def invite(self, request, queryset):
+        ceremony = Ceremony.objects.current()
+        if ceremony is None:
+            self.message_user(request, _("There is no ceremony to invite to yet."), messages.ERROR)
+            return
+        created = services.delegations_invite(ceremony=ceremony, states=queryset)
+        skipped = queryset.count() - len(created)
+        message = ngettext(
+            "%(count)d delegation invited to %(ceremony)s.",
+            "%(count)d delegations invited to %(ceremony)s.",
+            len(created),
+        ) % {"count": len(created), "ceremony": ceremony}
+        if skipped:
+            message += " " + ngettext(
+                "%(count)d state already had a delegation.", "%(count)d states already had a delegation.", skipped
+            ) % {"count": skipped}
+        self.message_user(request, message, messages.SUCCESS)
+
+    def has_add_delegation_permission(self, request):
+        return request.user.has_perm("delegations.add_delegation")
+
+
+class DelegateInline(admin.TabularInline):
+    model = Delegate
+    extra = 0
+    fields = [
+        "name",
+        "position",
+        "rank",
+        "is_head",
+        "is_signatory",
+        "email",
+        "phone",
+        "accreditation_status",
+        "clearance_status",
+    ]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "status",
+        "intends_to_sign",
+        "signing_order",
+        "member_count",
+        "arrival_at",
+        "hotel",
+    ]
+    list_filter = ["ceremony", "status", "kind", "intends_to_sign"]
+    list_select_related = ["ceremony"]
+    search_fields = ["name", "country", "hotel", "liaison_officer", "members__name"]
+    autocomplete_fields = ["ceremony"]
+    readonly_fields = ["token_issued_at", "created_at", "updated_at"]
+    inlines = [DelegateInline]
+    fieldsets = [
+        (None, {"fields": ["ceremony", "kind", "country", "name", "status"]}),
+        (_("Signing"), {"fields": ["intends_to_sign", "signing_order"]}),
+        (
+            _("Contact and stay"),
+            {"fields": ["contact_email", "contact_phone", "liaison_officer", "arrival_at", "departure_at", "hotel"]},
+        ),
+        (_("Notes"), {"fields": ["notes", "token_issued_at", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+
+class HasFullPowersFilter(admin.SimpleListFilter):
+    title = _("full powers")
+    parameter_name = "full_powers"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("signatory without full powers record")), ("recorded", _("recorded"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return queryset.filter(is_signatory=True, full_powers__isnull=True)
+        if self.value() == "recorded":
+            return queryset.filter(full_powers__isnull=False)
+        return queryset
+
+
+@admin.register(Delegate)
+class DelegateAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "delegation",
+        "position",
+        "rank",
+        "is_head",
+        "is_signatory",
+        "accreditation_status",
+        "clearance_status",
+    ]
+    list_filter = [
+        "delegation__ceremony",
+        "rank",
+        "is_head",
+        "is_signatory",
+        "accreditation_status",
+        "clearance_status",
+        HasFullPowersFilter,
+    ]
+    list_select_related = ["delegation"]
+    search_fields = ["name", "position", "email", "delegation__name"]
+    autocomplete_fields = ["delegation"]
+
+
+@admin.register(FullPowers)
+class FullPowersAdmin(admin.ModelAdmin):
+    list_display = [
+        "signatory",
+        "delegation",
+        "issuing_authority",
+        "issued_on",
+        "copy_received_on",
+        "original_presented_on",
+        "verification_status",
+        "verified_by",
+    ]
+    list_filter = ["verification_status", "signatory__delegation__ceremony"]
+    list_select_related = ["signatory__delegation", "verified_by"]
+    search_fields = ["signatory__name", "signatory__delegation__name", "issuing_authority"]
+    autocomplete_fields = ["signatory"]
+    readonly_fields = ["verified_by", "verified_at"]
+
+    @admin.display(description=_("delegation"), ordering="signatory__delegation__sort_name")
+    def delegation(self, obj):
+        return obj.signatory.delegation

@@ -1,0 +1,233 @@
+"""Who comes: the states that can be invited, delegations, their members and
+the full powers of those who sign."""
+
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from ceremony.fields import AwareDateTimeField
+from ceremony.models import Ceremony, Source
+
+from .enums import (
+    AccreditationStatus,
+    ClearanceStatus,
+    DelegationKind,
+    DelegationStatus,
+    Membership,
+    Rank,
+    VerificationStatus,
+)
+
+
+def sort_key(name):
+    """The key for English alphabetical order: accents and case ignored ("Côte" files under C)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+class State(models.Model):
+    """A UN member or observer state, with the short name the UN uses; organizers invite from this list."""
+
+    country = CountryField(_("country"), unique=True)
+    name = models.CharField(_("UN short name"), max_length=200, unique=True)
+    membership = models.CharField(_("membership"), max_length=20, choices=Membership.choices)
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="states")
+
+    class Meta:
+        verbose_name = _("state")
+        verbose_name_plural = _("states")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Delegation(models.Model):
+    ceremony = models.ForeignKey(
+        Ceremony, verbose_name=_("ceremony"), on_delete=models.PROTECT, related_name="delegations"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=DelegationKind.choices, default=DelegationKind.MEMBER_STATE
+    )
+    country = CountryField(_("country"), blank=True, help_text=_("For a state; leave empty for an organization."))
+    name = models.CharField(
+        _("name"),
+        max_length=200,
+        blank=True,
+        help_text=_("As the UN writes it. Left empty for a state, it is taken from the list of states."),
+    )
+    sort_name = models.CharField(_("sort key"), max_length=200, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DelegationStatus.choices, default=DelegationStatus.INVITED
+    )
+    intends_to_sign = models.BooleanField(_("intends to sign"), default=False)
+    signing_order = models.PositiveSmallIntegerField(_("order of signing"), null=True, blank=True)
+    liaison_officer = models.CharField(
+        _("liaison officer"),
+        max_length=200,
+        blank=True,
+        help_text=_("Name and telephone of the host's liaison officer."),
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact telephone"), max_length=50, blank=True)
+    arrival_at = AwareDateTimeField(_("arrival"), null=True, blank=True)
+    departure_at = AwareDateTimeField(_("departure"), null=True, blank=True)
+    hotel = models.CharField(_("hotel"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    token_hash = models.CharField(_("access token hash"), max_length=64, blank=True, editable=False)
+    token_issued_at = models.DateTimeField(_("access link issued"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["sort_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ceremony", "country"],
+                condition=~Q(country=""),
+                name="one_delegation_per_country_per_ceremony",
+                violation_error_message=_("This country already has a delegation at this ceremony."),
+            ),
+            models.UniqueConstraint(
+                fields=["ceremony", "name"],
+                name="delegation_name_unique_per_ceremony",
+                violation_error_message=_("A delegation of this name is already registered for this ceremony."),
+            ),
+            models.UniqueConstraint(
+                fields=["ceremony", "signing_order"],
+                name="signing_order_unique_per_ceremony",
+                violation_error_message=_("Another delegation already has this place in the order of signing."),
+            ),
+            models.UniqueConstraint(fields=["token_hash"], condition=~Q(token_hash=""), name="delegation_token_unique"),
+            models.CheckConstraint(
+                condition=(Q(kind__in=DelegationKind.states()) & ~Q(country=""))
+                | (~Q(kind__in=DelegationKind.states()) & Q(country="")),
+                name="delegation_state_has_country",
+                violation_error_message=_("A state delegation needs a country; an organization has none."),
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="delegation_has_name"),
+            models.CheckConstraint(
+                condition=Q(signing_order__isnull=True) | Q(signing_order__gte=1), name="signing_order_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(arrival_at__isnull=True)
+                | Q(departure_at__isnull=True)
+                | Q(departure_at__gt=models.F("arrival_at")),
+                name="delegation_departs_after_arrival",
+                violation_error_message=_("Departure must be after arrival."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.fill_name()
+        self.sort_name = sort_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if self.kind in DelegationKind.states() and not self.country:
+            errors["country"] = _("A state delegation needs a country.")
+        if self.kind not in DelegationKind.states():
+            if self.country:
+                errors["country"] = _("An organization has no country; choose a state kind or clear the country.")
+            if not self.name:
+                errors["name"] = _("An organization needs a name.")
+        if self.arrival_at and self.departure_at and self.departure_at <= self.arrival_at:
+            errors["departure_at"] = _("Departure must be after arrival.")
+        if errors:
+            raise ValidationError(errors)
+        self.fill_name()
+
+    def fill_name(self):
+        """A state's delegation is named as the UN names the state, unless given a name."""
+        if not self.name and self.country:
+            state = State.objects.filter(country=self.country).only("name").first()
+            self.name = state.name if state else self.country.name
+
+
+class Delegate(models.Model):
+    delegation = models.ForeignKey(
+        Delegation, verbose_name=_("delegation"), on_delete=models.CASCADE, related_name="members"
+    )
+    name = models.CharField(_("name as in passport"), max_length=200)
+    position = models.CharField(_("position"), max_length=300, blank=True)
+    rank = models.CharField(_("rank"), max_length=30, choices=Rank.choices, default=Rank.OTHER)
+    is_head = models.BooleanField(_("head of delegation"), default=False)
+    is_signatory = models.BooleanField(_("signs the Convention"), default=False)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("telephone"), max_length=50, blank=True)
+    accreditation_status = models.CharField(
+        _("accreditation"), max_length=20, choices=AccreditationStatus.choices, default=AccreditationStatus.PENDING
+    )
+    clearance_status = models.CharField(
+        _("security clearance"), max_length=20, choices=ClearanceStatus.choices, default=ClearanceStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("delegate")
+        verbose_name_plural = _("delegates")
+        ordering = ["delegation__sort_name", "-is_head", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegation"],
+                condition=Q(is_head=True),
+                name="one_head_per_delegation",
+                violation_error_message=_("This delegation already has a head of delegation."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FullPowers(models.Model):
+    """The instrument that authorises a signatory who is not head of state or
+    government or foreign minister (Vienna Convention on the Law of Treaties, art. 7)."""
+
+    signatory = models.OneToOneField(
+        Delegate, verbose_name=_("signatory"), on_delete=models.CASCADE, related_name="full_powers"
+    )
+    issuing_authority = models.CharField(_("issued by"), max_length=300, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    copy_received_on = models.DateField(_("copy received on"), null=True, blank=True)
+    original_presented_on = models.DateField(_("original presented on"), null=True, blank=True)
+    verification_status = models.CharField(
+        _("verification"), max_length=20, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("full powers")
+        verbose_name_plural = _("full powers")
+        ordering = ["signatory__delegation__sort_name"]
+
+    def __str__(self):
+        return str(_("Full powers of %(name)s") % {"name": self.signatory.name})
+
+    def clean(self):
+        if self.signatory_id and not self.signatory.is_signatory:
+            raise ValidationError({"signatory": _("Only a delegate marked as signatory holds full powers.")})

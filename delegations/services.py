@@ -1,0 +1,47 @@
+"""Writes to delegations. Views, admin actions and commands call these."""
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from .enums import DelegationKind, DelegationStatus, Membership
+from .models import Delegation, sort_key
+
+
+def hash_token(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def delegation_issue_token(*, delegation):
+    """Give the delegation a new 256-bit access token and return it; the old one stops working.
+
+    Only the hash is stored, so the raw token is shown once, to whoever issues it.
+    """
+    raw = secrets.token_urlsafe(32)
+    delegation.token_hash = hash_token(raw)
+    delegation.token_issued_at = timezone.now()
+    delegation.save(update_fields=["token_hash", "token_issued_at", "updated_at"])
+    return raw
+
+
+@transaction.atomic
+def delegations_invite(*, ceremony, states):
+    """Invite each state that has no delegation at the ceremony yet; returns the new delegations."""
+    taken = set(Delegation.objects.filter(ceremony=ceremony).exclude(country="").values_list("country", flat=True))
+    new = [
+        Delegation(
+            ceremony=ceremony,
+            kind=DelegationKind.MEMBER_STATE
+            if state.membership == Membership.MEMBER
+            else DelegationKind.OBSERVER_STATE,
+            country=state.country,
+            name=state.name,
+            sort_name=sort_key(state.name),
+            status=DelegationStatus.INVITED,
+        )
+        for state in states
+        if state.country.code not in taken
+    ]
+    return Delegation.objects.bulk_create(new)
