@@ -68,7 +68,9 @@ def _delegations(ceremony, count, rng):
     for index in range(count):
         if index < len(states):
             state = states[index]
-            kind = DelegationKind.MEMBER_STATE if state.membership == Membership.MEMBER else DelegationKind.OBSERVER_STATE
+            kind = (
+                DelegationKind.MEMBER_STATE if state.membership == Membership.MEMBER else DelegationKind.OBSERVER_STATE
+            )
             name, country = state.name, state.country.code
         else:
             existing_orgs += 1

@@ -352,7 +352,9 @@ class ScheduleItem(Bilingual, models.Model):
         return self.localized("title")
 
     def clean(self):
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+        # A naive time already has its own field error; comparing it would only crash.
+        times = (self.starts_at, self.ends_at)
+        if all(t and timezone.is_aware(t) for t in times) and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The end must be after the start.")})
 
     def delete(self, *args, **kwargs):

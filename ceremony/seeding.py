@@ -209,8 +209,13 @@ class Loader:
         return cache[value]
 
     def load_kind(self, kind, rows):
+        seen = {}
         for index, row in enumerate(rows):
             where = self._where(kind, index, row)
+            key = tuple(str(row.get(name, "")) for name in kind.key)
+            if key in seen:
+                raise SeedError(f"{where}: duplicate of {kind.table}[{seen[key]}]; each row needs its own key.")
+            seen[key] = index
             self.load_row(kind, row, where)
 
     def load_row(self, kind, row, where):

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         verb = "Created" if created else "Reset"
-        self.stdout.write(self.style.SUCCESS(f"{verb} the demo organizer account. Sign in at http://127.0.0.1:8000/admin/"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{verb} the demo organizer account. Sign in at http://127.0.0.1:8000/admin/")
+        )
         self.stdout.write(f"  username: {username}")
         self.stdout.write(f"  password: {password}")
         self.stdout.write("  (a new password is set each time this command runs)")

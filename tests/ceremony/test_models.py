@@ -1,0 +1,173 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import translation
+
+from ceremony.enums import ItemStatus, Visibility
+from ceremony.fields import NaiveDatetimeError
+from ceremony.models import Ceremony, PublishedItemDeletionError, ScheduleItem
+from ceremony.services import schedule_item_cancel, schedule_items_cancel
+from tests.factories import AgencyFactory, CeremonyFactory, ScheduleItemFactory, hanoi
+
+pytestmark = pytest.mark.django_db
+
+
+def test_item_ending_before_start_is_refused_by_the_database():
+    item = ScheduleItemFactory()
+    item.ends_at = item.starts_at - dt.timedelta(minutes=5)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        item.save()
+
+
+def test_item_ending_at_its_start_is_refused_by_the_database():
+    item = ScheduleItemFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScheduleItem.objects.filter(pk=item.pk).update(ends_at=item.starts_at)
+
+
+def test_item_ending_before_start_gets_a_form_error_on_the_end():
+    item = ScheduleItemFactory.build(starts_at=hanoi(25, 10), ends_at=hanoi(25, 9))
+    with pytest.raises(ValidationError) as caught:
+        item.full_clean(exclude=["ceremony", "room", "lead_agency"])
+    assert caught.value.message_dict["ends_at"] == ["The end must be after the start."]
+
+
+def test_naive_start_is_refused_on_save_with_the_field_named():
+    item = ScheduleItemFactory.build(ceremony=CeremonyFactory(), room=None, lead_agency=None)
+    item.starts_at = dt.datetime(2025, 10, 25, 9, 0)
+    with (
+        pytest.raises(NaiveDatetimeError, match=r"ScheduleItem\.starts_at got the naive datetime 2025-10-25T09:00:00"),
+        transaction.atomic(),
+    ):
+        item.save()
+    assert ScheduleItem.objects.count() == 0
+
+
+def test_naive_start_is_a_validation_error_in_full_clean():
+    item = ScheduleItemFactory.build(ceremony=CeremonyFactory(), room=None, lead_agency=None)
+    item.starts_at = dt.datetime(2025, 10, 25, 9, 0)
+    with pytest.raises(ValidationError) as caught:
+        item.full_clean()
+    assert caught.value.message_dict["starts_at"] == [
+        "2025-10-25T09:00:00 has no time zone; give one, for example +07:00 for Hanoi time."
+    ]
+
+
+def test_naive_datetime_in_a_lookup_is_refused():
+    with pytest.raises(NaiveDatetimeError):
+        list(ScheduleItem.objects.filter(starts_at__gte=dt.datetime(2025, 10, 25)))
+
+
+def test_times_are_stored_as_utc_instants():
+    item = ScheduleItemFactory(starts_at=hanoi(25, 9), ends_at=hanoi(25, 10, 30))
+    item.refresh_from_db()
+    assert item.starts_at == dt.datetime(2025, 10, 25, 2, 0, tzinfo=dt.UTC)
+    assert item.starts_at.utcoffset() == dt.timedelta(0)
+
+
+def test_item_uid_is_unique():
+    ScheduleItemFactory(uid="hanoi-2025-opening")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScheduleItemFactory(uid="hanoi-2025-opening")
+
+
+def test_item_uid_defaults_to_a_fresh_uuid():
+    first, second = ScheduleItemFactory(), ScheduleItemFactory()
+    assert len(first.uid) == 36
+    assert first.uid != second.uid
+
+
+def test_item_uid_with_a_slash_or_space_is_refused_by_validation():
+    item = ScheduleItemFactory()
+    item.uid = "bad uid/1"
+    with pytest.raises(ValidationError) as caught:
+        item.full_clean()
+    assert "uid" in caught.value.message_dict
+
+
+def test_ceremony_last_day_before_first_is_refused():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CeremonyFactory(first_day=dt.date(2025, 10, 26), last_day=dt.date(2025, 10, 25))
+
+
+def test_ceremony_last_day_before_first_gets_a_clear_error():
+    ceremony = CeremonyFactory.build(first_day=dt.date(2025, 10, 26), last_day=dt.date(2025, 10, 25))
+    with pytest.raises(ValidationError) as caught:
+        ceremony.full_clean()
+    assert caught.value.message_dict["last_day"] == ["The last day cannot be before the first day."]
+
+
+@pytest.mark.parametrize("letter", ["a", "1", "Ä", "-"])
+def test_ceremony_drawn_letter_must_be_a_capital_letter(letter):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CeremonyFactory(drawn_letter=letter)
+
+
+def test_ceremony_unknown_time_zone_is_refused():
+    ceremony = CeremonyFactory.build(time_zone="Hanoi/Standard")
+    with pytest.raises(ValidationError) as caught:
+        ceremony.full_clean()
+    assert caught.value.message_dict["time_zone"] == [
+        "Hanoi/Standard is not an IANA time zone name such as Asia/Ho_Chi_Minh."
+    ]
+
+
+def test_only_one_ceremony_is_current():
+    CeremonyFactory(is_current=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CeremonyFactory(is_current=True)
+
+
+def test_current_ceremony_is_the_flagged_one_else_the_latest():
+    older = CeremonyFactory(first_day=dt.date(2025, 10, 25))
+    newer = CeremonyFactory(first_day=dt.date(2027, 5, 1), last_day=dt.date(2027, 5, 2))
+    assert Ceremony.objects.current() == newer
+    older.is_current = True
+    older.save()
+    assert Ceremony.objects.current() == older
+
+
+@pytest.mark.parametrize("visibility", [Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED])
+def test_deleting_a_published_item_is_refused(visibility):
+    item = ScheduleItemFactory(visibility=visibility, title="Opening")
+    with pytest.raises(PublishedItemDeletionError, match="cancel instead of deleting"):
+        item.delete()
+    with pytest.raises(PublishedItemDeletionError):
+        ScheduleItem.objects.filter(pk=item.pk).delete()
+    assert ScheduleItem.objects.filter(pk=item.pk).exists()
+
+
+def test_deleting_a_staff_only_item_is_allowed():
+    item = ScheduleItemFactory(visibility=Visibility.INTERNAL)
+    other = ScheduleItemFactory(visibility=Visibility.INTERNAL)
+    item.delete()
+    ScheduleItem.objects.filter(pk=other.pk).delete()
+    assert ScheduleItem.objects.count() == 0
+
+
+def test_cancelling_keeps_the_item_and_raises_its_revision_once():
+    item = ScheduleItemFactory(status=ItemStatus.CONFIRMED)
+    assert schedule_item_cancel(item=item) is True
+    assert (item.status, item.sequence) == (ItemStatus.CANCELLED, 1)
+    assert schedule_item_cancel(item=item) is False
+    item.refresh_from_db()
+    assert (item.status, item.sequence) == (ItemStatus.CANCELLED, 1)
+
+
+def test_cancelling_many_counts_only_those_not_cancelled_before():
+    items = ScheduleItemFactory.create_batch(3)
+    schedule_item_cancel(item=items[0])
+    assert schedule_items_cancel(items=ScheduleItem.objects.all()) == 2
+    assert set(ScheduleItem.objects.values_list("status", "sequence")) == {(ItemStatus.CANCELLED, 1)}
+
+
+def test_localized_names_follow_the_active_language_with_english_fallback():
+    agency = AgencyFactory(name="Ministry of Public Security", name_vi="Bộ Công an")
+    no_vietnamese = AgencyFactory(name="Office of Legal Affairs", name_vi="")
+    with translation.override("vi"):
+        assert str(agency) == "Bộ Công an"
+        assert str(no_vietnamese) == "Office of Legal Affairs"
+    with translation.override("en"):
+        assert str(agency) == "Ministry of Public Security"

@@ -1,0 +1,282 @@
+import datetime as dt
+import shutil
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ceremony.enums import ItemStatus, Visibility
+from ceremony.models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, Venue
+from ceremony.seeding import DEFAULT_SEEDS_DIR, SeedError, seed_ceremony
+from delegations.models import Delegation, State
+from tests.factories import hanoi
+
+pytestmark = pytest.mark.django_db
+
+ALL_MODELS = [Source, State, Agency, Official, Venue, Room, Ceremony, ScheduleItem, Delegation, Milestone, KeyFigure]
+
+
+@pytest.fixture
+def seeds(tmp_path):
+    """A writable copy of the seed files."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(DEFAULT_SEEDS_DIR, folder)
+    return folder
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def row_counts():
+    return {model.__name__: model.objects.count() for model in ALL_MODELS}
+
+
+def test_seed_loads_the_ceremony_with_its_place_days_and_host(seeded):
+    ceremony = Ceremony.objects.get(slug="hanoi-2025")
+    assert ceremony.name == "Signing Ceremony of the United Nations Convention against Cybercrime"
+    assert ceremony.treaty_title == "United Nations Convention against Cybercrime"
+    assert (ceremony.first_day, ceremony.last_day) == (dt.date(2025, 10, 25), dt.date(2025, 10, 26))
+    assert ceremony.venue.name == "National Convention Center"
+    assert ceremony.city == "Hanoi"
+    assert ceremony.time_zone == "Asia/Ho_Chi_Minh"
+    assert ceremony.host_agency.code == "mps"
+    assert ceremony.is_current
+    assert Ceremony.objects.current() == ceremony
+
+
+def test_seed_loads_the_agencies_with_their_roles(seeded):
+    agencies = {a.code: a for a in Agency.objects.all()}
+    assert set(agencies) == {"mps", "mofa", "unodc", "ola"}
+    assert agencies["mps"].name == "Ministry of Public Security"
+    assert agencies["mps"].name_vi == "Bộ Công an"
+    assert agencies["mps"].kind == "host_ministry"
+    assert agencies["mofa"].name == "Ministry of Foreign Affairs"
+    assert agencies["unodc"].responsibilities == "Secretariat of the Convention."
+    assert agencies["ola"].name == "United Nations Office of Legal Affairs"
+
+
+def test_seed_loads_the_officials_named_in_the_articles(seeded):
+    officials = {
+        o.name: (o.title, o.agency.code, o.source.key) for o in Official.objects.select_related("agency", "source")
+    }
+    assert officials == {
+        "Bui Thanh Son": (
+            "Deputy Prime Minister and Minister of Foreign Affairs",
+            "mofa",
+            "article-ga-adoption-2024-12",
+        ),
+        "Nguyen Minh Vu": ("Deputy Minister of Foreign Affairs", "mofa", "article-draft-adopted-2024-08"),
+    }
+
+
+def test_seed_loads_the_programme_of_both_days(seeded):
+    items = {i.uid: i for i in ScheduleItem.objects.select_related("room", "lead_agency")}
+    assert len(items) == 11
+    opening = items["hanoi-2025-opening"]
+    assert opening.starts_at == hanoi(25, 9)
+    assert opening.starts_at == dt.datetime(2025, 10, 25, 2, 0, tzinfo=dt.UTC)
+    assert opening.status == ItemStatus.CONFIRMED
+    assert opening.visibility == Visibility.PUBLIC
+    signing = items["hanoi-2025-signing"]
+    assert signing.kind == "signing"
+    assert signing.lead_agency.code == "ola"
+    assert signing.room.name == "Signing Hall"
+    press = items["hanoi-2025-press-conference"]
+    assert press.starts_at.astimezone(hanoi(26, 0).tzinfo).date() == dt.date(2025, 10, 26)
+    assert set(press.supporting_agencies.values_list("code", flat=True)) == {"mofa"}
+    assert {i.starts_at.astimezone(hanoi(25, 0).tzinfo).date() for i in items.values()} == {
+        dt.date(2025, 10, 25),
+        dt.date(2025, 10, 26),
+    }
+
+
+def test_seeded_times_without_an_exact_source_are_tentative(seeded):
+    for item in ScheduleItem.objects.select_related("source"):
+        if item.source.key == "planning":
+            assert item.status == ItemStatus.TENTATIVE, item.uid
+        else:
+            assert item.status == ItemStatus.CONFIRMED, item.uid
+    assert ScheduleItem.objects.filter(status=ItemStatus.CONFIRMED).count() == 1
+
+
+def test_seed_loads_the_milestones_in_order_with_sources(seeded):
+    milestones = list(Milestone.objects.values_list("key", "date", "place", "source__key"))
+    assert milestones == [
+        ("ahc-established", dt.date(2019, 12, 27), "New York", "ga-resolution-74-247"),
+        ("negotiations-begin", dt.date(2022, 1, 1), "", "article-draft-adopted-2024-08"),
+        ("draft-adopted", dt.date(2024, 8, 8), "New York", "article-draft-adopted-2024-08"),
+        ("ga-adoption", dt.date(2024, 12, 24), "New York", "article-ga-adoption-2024-12"),
+        ("open-for-signature-hanoi", dt.date(2025, 10, 25), "Hanoi", "un-treaty-collection-xviii-16"),
+        ("open-for-signature-new-york", dt.date(2026, 12, 31), "New York", "un-treaty-collection-xviii-16"),
+    ]
+    assert Milestone.objects.get(key="negotiations-begin").date_precision == "year"
+
+
+def test_seed_loads_the_key_figures_of_the_articles(seeded):
+    figures = {f.key: (f.qualifier, f.value, f.unit) for f in KeyFigure.objects.all()}
+    assert figures["internet-users"] == ("exactly", Decimal("78.44"), "million")
+    assert figures["internet-penetration"] == ("exactly", Decimal("79.1"), "%")
+    assert figures["online-fraud-cases"] == ("nearly", Decimal("16000"), "")
+    assert figures["online-fraud-losses"] == ("exactly", Decimal("390"), "trillion dong")
+    assert figures["online-fraud-increase"] == ("exactly", Decimal("64.78"), "%")
+    assert figures["cyberattacks"] == ("more_than", Decimal("13750"), "")
+    assert KeyFigure.objects.exclude(source__kind="article").count() == 0
+
+
+def test_seed_loads_viet_nam_as_host_signing_first(seeded):
+    delegation = Delegation.objects.get()
+    assert delegation.country == "VN"
+    assert delegation.name == "Viet Nam"
+    assert delegation.signing_order == 1
+    assert delegation.intends_to_sign
+    assert delegation.status == "confirmed"
+
+
+def test_seed_loads_every_un_member_and_observer_state(seeded):
+    assert State.objects.filter(membership="member").count() == 193
+    assert set(State.objects.filter(membership="observer").values_list("name", flat=True)) == {
+        "Holy See",
+        "State of Palestine",
+    }
+    assert State.objects.get(country="CI").name == "Côte d'Ivoire"
+    assert State.objects.get(country="TR").name == "Türkiye"
+    assert State.objects.get(country="GB").name == "United Kingdom of Great Britain and Northern Ireland"
+
+
+def test_every_seeded_fact_has_a_source(seeded):
+    for model in (Agency, Official, Venue, Ceremony, ScheduleItem, Milestone, KeyFigure, State):
+        assert not model.objects.filter(source__isnull=True).exists(), model.__name__
+
+
+def test_second_seed_run_changes_nothing(seeded):
+    before = row_counts()
+    stamps = dict(ScheduleItem.objects.values_list("uid", "updated_at"))
+    report = seed_ceremony()
+    assert row_counts() == before
+    assert dict(ScheduleItem.objects.values_list("uid", "updated_at")) == stamps
+    assert all(counts["created"] == counts["updated"] == counts["kept"] == 0 for counts in report.values())
+    assert report["items"]["unchanged"] == 11
+
+
+def test_seed_keeps_organizers_edits_unless_asked_to_update(seeded):
+    ScheduleItem.objects.filter(uid="hanoi-2025-banquet").update(title="State banquet")
+    report = seed_ceremony()
+    assert report["items"]["kept"] == 1
+    assert ScheduleItem.objects.get(uid="hanoi-2025-banquet").title == "State banquet"
+    report = seed_ceremony(update=True)
+    assert report["items"]["updated"] == 1
+    assert ScheduleItem.objects.get(uid="hanoi-2025-banquet").title == "Banquet in honour of the delegations"
+
+
+def test_seed_update_restores_supporting_agencies(seeded):
+    press = ScheduleItem.objects.get(uid="hanoi-2025-press-conference")
+    press.supporting_agencies.clear()
+    seed_ceremony(update=True)
+    assert set(press.supporting_agencies.values_list("code", flat=True)) == {"mofa"}
+
+
+def test_seed_file_with_a_missing_field_is_refused_and_writes_nothing(seeds):
+    edit(seeds / "ceremony.toml", "ends_at = 2025-10-26T15:00:00+07:00\n", "")
+    with pytest.raises(SeedError) as caught:
+        seed_ceremony(seeds_dir=seeds)
+    assert (
+        str(caught.value) == "ceremony.toml: items[10] (uid 'hanoi-2025-press-conference'): missing field(s) ends_at."
+    )
+    assert sum(row_counts().values()) == 0
+
+
+def test_seed_with_a_naive_time_is_refused(seeds):
+    edit(seeds / "ceremony.toml", "starts_at = 2025-10-25T09:00:00+07:00", "starts_at = 2025-10-25T09:00:00")
+    with pytest.raises(
+        SeedError, match=r"items\[2\] \(uid 'hanoi-2025-opening'\): starts_at: 2025-10-25T09:00:00 has no "
+    ):
+        seed_ceremony(seeds_dir=seeds)
+    assert ScheduleItem.objects.count() == 0
+
+
+def test_seed_with_end_before_start_is_refused(seeds):
+    edit(seeds / "ceremony.toml", "ends_at = 2025-10-25T10:30:00+07:00", "ends_at = 2025-10-25T08:30:00+07:00")
+    with pytest.raises(SeedError, match=r"ends_at: The end must be after the start."):
+        seed_ceremony(seeds_dir=seeds)
+    assert Source.objects.count() == 0
+
+
+def test_seed_with_an_unknown_country_code_is_refused(seeds):
+    edit(seeds / "ceremony.toml", 'country = "VN"', 'country = "XV"')
+    with pytest.raises(SeedError) as caught:
+        seed_ceremony(seeds_dir=seeds)
+    assert "unknown country code 'XV'" in str(caught.value)
+    assert State.objects.count() == 0
+
+
+def test_seed_with_an_unknown_state_code_in_the_csv_is_refused(seeds):
+    edit(seeds / "states.csv", "VN,Viet Nam", "VX,Viet Nam")
+    with pytest.raises(SeedError, match=r"states.csv: states\[\d+\] \(country 'VX'\): unknown country code 'VX'"):
+        seed_ceremony(seeds_dir=seeds)
+
+
+def test_seed_with_a_duplicate_country_delegation_is_refused(seeds):
+    text = (seeds / "ceremony.toml").read_text(encoding="utf-8")
+    block = text[text.index("[[delegations]]") :]
+    (seeds / "ceremony.toml").write_text(text + "\n" + block.replace("signing_order = 1", "signing_order = 2"))
+    with pytest.raises(SeedError) as caught:
+        seed_ceremony(seeds_dir=seeds)
+    assert str(caught.value) == (
+        "ceremony.toml: delegations[1] (ceremony 'hanoi-2025', country 'VN'): "
+        "duplicate of delegations[0]; each row needs its own key."
+    )
+    assert Delegation.objects.count() == 0
+
+
+def test_seed_with_an_unknown_reference_is_refused(seeds):
+    edit(seeds / "ceremony.toml", 'lead_agency = "ola"', 'lead_agency = "interpol"')
+    with pytest.raises(SeedError, match=r"lead_agency refers to unknown agency 'interpol'"):
+        seed_ceremony(seeds_dir=seeds)
+
+
+def test_seed_with_an_unknown_field_is_refused(seeds):
+    edit(seeds / "agencies.toml", 'code = "ola"', 'code = "ola"\nbudget = 10')
+    with pytest.raises(SeedError, match=r"agencies.toml: agencies\[3\] \(code 'ola'\): unknown field\(s\) budget."):
+        seed_ceremony(seeds_dir=seeds)
+
+
+def test_seed_with_a_bad_choice_is_refused(seeds):
+    edit(seeds / "ceremony.toml", 'visibility = "public"', 'visibility = "everyone"')
+    with pytest.raises(SeedError, match=r"visibility: Value 'everyone' is not a valid choice."):
+        seed_ceremony(seeds_dir=seeds)
+
+
+def test_seed_with_broken_toml_names_the_file(seeds):
+    edit(seeds / "history.toml", "[[figures]]", "[[figures]")
+    with pytest.raises(SeedError, match=r"history.toml: not valid TOML"):
+        seed_ceremony(seeds_dir=seeds)
+
+
+def test_seed_with_a_missing_file_names_it(seeds):
+    (seeds / "states.csv").unlink()
+    with pytest.raises(SeedError, match=r"states.csv: file not found"):
+        seed_ceremony(seeds_dir=seeds)
+
+
+def test_seed_command_reports_counts_and_is_idempotent():
+    out = StringIO()
+    call_command("seed_ceremony", stdout=out)
+    assert "items: 11 created" in out.getvalue()
+    assert "states: 195 created" in out.getvalue()
+    out = StringIO()
+    call_command("seed_ceremony", stdout=out)
+    assert "items: 11 unchanged" in out.getvalue()
+    assert "created" not in out.getvalue()
+
+
+def test_seed_command_fails_clearly_on_a_bad_file(seeds):
+    edit(seeds / "sources.toml", 'kind = "planning"', "")
+    with pytest.raises(
+        CommandError, match=r"Nothing was seeded. sources.toml: sources\[8\] \(key 'planning'\): missing"
+    ):
+        call_command("seed_ceremony", seeds=seeds, stdout=StringIO())
+    assert Source.objects.count() == 0

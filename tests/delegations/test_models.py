@@ -1,0 +1,151 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from delegations.enums import DelegationKind
+from delegations.models import Delegate, Delegation, sort_key
+from delegations.services import delegation_issue_token, delegations_invite, hash_token
+from tests.factories import CeremonyFactory, DelegateFactory, DelegationFactory, FullPowersFactory, StateFactory, hanoi
+
+pytestmark = pytest.mark.django_db
+
+
+def test_second_head_of_delegation_is_refused_by_the_database():
+    delegation = DelegationFactory()
+    DelegateFactory(delegation=delegation, is_head=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DelegateFactory(delegation=delegation, is_head=True)
+
+
+def test_second_head_of_delegation_gets_a_clear_validation_error():
+    delegation = DelegationFactory()
+    DelegateFactory(delegation=delegation, is_head=True)
+    second = DelegateFactory.build(delegation=delegation, is_head=True)
+    with pytest.raises(ValidationError) as caught:
+        second.full_clean()
+    assert caught.value.messages == ["This delegation already has a head of delegation."]
+
+
+def test_heads_of_different_delegations_coexist():
+    DelegateFactory(is_head=True)
+    DelegateFactory(is_head=True)
+    assert Delegate.objects.filter(is_head=True).count() == 2
+
+
+def test_second_delegation_of_a_country_at_one_ceremony_is_refused():
+    ceremony = CeremonyFactory()
+    DelegationFactory(ceremony=ceremony, country="FR")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DelegationFactory(ceremony=ceremony, country="FR", name="France (again)")
+
+
+def test_second_delegation_of_a_country_gets_a_clear_validation_error():
+    ceremony = CeremonyFactory()
+    DelegationFactory(ceremony=ceremony, country="FR")
+    duplicate = Delegation(ceremony=ceremony, kind=DelegationKind.MEMBER_STATE, country="FR", name="French Republic")
+    with pytest.raises(ValidationError) as caught:
+        duplicate.full_clean()
+    assert "This country already has a delegation at this ceremony." in caught.value.messages
+
+
+def test_same_country_at_two_ceremonies_is_allowed():
+    DelegationFactory(country="FR")
+    DelegationFactory(country="FR")
+    assert Delegation.objects.filter(country="FR").count() == 2
+
+
+def test_unknown_country_code_is_refused_by_validation():
+    delegation = Delegation(ceremony=CeremonyFactory(), kind=DelegationKind.MEMBER_STATE, country="XX", name="Nowhere")
+    with pytest.raises(ValidationError) as caught:
+        delegation.full_clean()
+    assert caught.value.message_dict["country"] == ["Value 'XX' is not a valid choice."]
+
+
+def test_state_delegation_without_a_country_is_refused():
+    delegation = Delegation(ceremony=CeremonyFactory(), kind=DelegationKind.MEMBER_STATE, name="Somewhere")
+    with pytest.raises(ValidationError) as caught:
+        delegation.full_clean()
+    assert caught.value.message_dict["country"] == ["A state delegation needs a country."]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        delegation.save()
+
+
+def test_organization_with_a_country_is_refused():
+    delegation = Delegation(ceremony=CeremonyFactory(), kind=DelegationKind.IGO, country="FR", name="Interpol")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        delegation.save()
+
+
+def test_organization_needs_a_name():
+    delegation = Delegation(ceremony=CeremonyFactory(), kind=DelegationKind.IGO)
+    with pytest.raises(ValidationError) as caught:
+        delegation.full_clean()
+    assert caught.value.message_dict["name"] == ["An organization needs a name."]
+
+
+def test_departure_before_arrival_is_refused():
+    delegation = DelegationFactory.build(
+        ceremony=CeremonyFactory(), arrival_at=hanoi(25, 10), departure_at=hanoi(24, 10)
+    )
+    with pytest.raises(ValidationError) as caught:
+        delegation.full_clean()
+    assert caught.value.message_dict["departure_at"] == ["Departure must be after arrival."]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        delegation.save()
+
+
+def test_signing_order_is_unique_and_positive_per_ceremony():
+    ceremony = CeremonyFactory()
+    DelegationFactory(ceremony=ceremony, signing_order=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DelegationFactory(ceremony=ceremony, signing_order=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DelegationFactory(ceremony=ceremony, signing_order=0)
+
+
+def test_state_delegation_takes_the_un_name_from_the_list_of_states():
+    StateFactory(country="VN", name="Viet Nam")
+    delegation = DelegationFactory(country="VN")
+    assert delegation.name == "Viet Nam"
+    assert delegation.sort_name == "viet nam"
+
+
+def test_state_missing_from_the_list_falls_back_to_the_country_name():
+    assert DelegationFactory(country="JP").name == "Japan"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("Côte d'Ivoire", "cote d'ivoire"), ("Türkiye", "turkiye"), ("Viet Nam", "viet nam"), ("Åland", "aland")],
+)
+def test_sort_key_ignores_accents_and_case(name, key):
+    assert sort_key(name) == key
+
+
+def test_issued_token_is_stored_only_as_a_hash_and_rotation_replaces_it():
+    delegation = DelegationFactory()
+    first = delegation_issue_token(delegation=delegation)
+    delegation.refresh_from_db()
+    assert len(first) >= 43  # 32 random bytes in URL-safe base64
+    assert first not in delegation.token_hash
+    assert delegation.token_hash == hash_token(first)
+    second = delegation_issue_token(delegation=delegation)
+    delegation.refresh_from_db()
+    assert second != first
+    assert delegation.token_hash == hash_token(second)
+
+
+def test_invite_creates_delegations_for_new_states_only():
+    ceremony = CeremonyFactory()
+    france, japan = StateFactory(country="FR", name="France"), StateFactory(country="JP", name="Japan")
+    DelegationFactory(ceremony=ceremony, country="FR")
+    created = delegations_invite(ceremony=ceremony, states=[france, japan])
+    assert [d.name for d in created] == ["Japan"]
+    assert Delegation.objects.get(ceremony=ceremony, country="JP").status == "invited"
+
+
+def test_full_powers_only_for_a_signatory():
+    powers = FullPowersFactory(signatory__is_signatory=False)
+    with pytest.raises(ValidationError) as caught:
+        powers.full_clean()
+    assert caught.value.message_dict["signatory"] == ["Only a delegate marked as signatory holds full powers."]

@@ -1,0 +1,90 @@
+"""generate_demo, demo_organizer and the health check."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ceremony.demo import DEMO_NOTES, DemoError, generate_demo
+from ceremony.models import Ceremony, ScheduleItem
+from delegations.models import Delegate, Delegation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generate_demo_adds_plainly_synthetic_items_and_delegations(seeded):
+    out = StringIO()
+    call_command("generate_demo", items=120, delegations=15, stdout=out)
+    demo_items = ScheduleItem.objects.filter(uid__startswith="demo-")
+    assert demo_items.count() == 120
+    assert not demo_items.exclude(title__startswith="[Demo] ").exists()
+    demo_delegations = Delegation.objects.filter(notes=DEMO_NOTES)
+    assert demo_delegations.count() == 15
+    assert (
+        Delegate.objects.filter(delegation__in=demo_delegations).exclude(name__startswith="Demo delegate").count() == 0
+    )
+    assert Delegate.objects.filter(delegation__in=demo_delegations, is_head=True).count() == 15
+    assert "Added 120 demo items, 15 demo delegations" in out.getvalue()
+
+
+def test_generate_demo_items_fall_within_the_ceremony_days_in_its_zone(seeded):
+    ceremony = Ceremony.objects.current()
+    generate_demo(ceremony=ceremony, items=200, delegations=0)
+    for item in ScheduleItem.objects.filter(uid__startswith="demo-"):
+        local = item.starts_at.astimezone(ceremony.zone)
+        assert ceremony.first_day <= local.date() <= ceremony.last_day
+        assert item.ends_at > item.starts_at
+
+
+def test_generate_demo_keeps_one_delegation_per_country_and_names_organizations_beyond_the_states(seeded):
+    generate_demo(ceremony=Ceremony.objects.current(), items=0, delegations=200)
+    assert Delegation.objects.count() == 201
+    assert Delegation.objects.exclude(country="").count() == 195  # Viet Nam and the 194 other states
+    assert Delegation.objects.filter(name="Demo organization 0006").exists()
+
+
+def test_generate_demo_writes_in_bulk(seeded):
+    with CaptureQueriesContext(connection) as queries:
+        generate_demo(ceremony=Ceremony.objects.current(), items=1000, delegations=50)
+    # Rows go in batched INSERTs (SQLite caps a batch by its variable limit), never one by one.
+    assert len(queries) < 60
+
+
+def test_generate_demo_refuses_negative_counts(seeded):
+    with pytest.raises(DemoError):
+        generate_demo(ceremony=Ceremony.objects.current(), items=-1, delegations=0)
+
+
+def test_generate_demo_without_a_ceremony_says_to_seed_first():
+    with pytest.raises(CommandError, match=r"run `manage.py seed_ceremony` first"):
+        call_command("generate_demo", items=1, delegations=1, stdout=StringIO())
+
+
+def test_demo_organizer_prints_credentials_that_open_the_admin(client, seeded):
+    out = StringIO()
+    call_command("demo_organizer", stdout=out)
+    password = re.search(r"password: (\S+)", out.getvalue()).group(1)
+    assert "username: organizer" in out.getvalue()
+    assert client.login(username="organizer", password=password)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_demo_organizer_resets_the_password_each_run(seeded):
+    first, second = StringIO(), StringIO()
+    call_command("demo_organizer", stdout=first)
+    call_command("demo_organizer", stdout=second)
+    old = re.search(r"password: (\S+)", first.getvalue()).group(1)
+    user = get_user_model().objects.get(username="organizer")
+    assert not user.check_password(old)
+    assert get_user_model().objects.filter(username="organizer").count() == 1
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]

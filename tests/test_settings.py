@@ -1,0 +1,87 @@
+"""The settings read the environment and refuse to run in production without a real secret key."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'debug': settings.DEBUG, 'key': settings.SECRET_KEY, 'hosts': settings.ALLOWED_HOSTS, "
+    "'engine': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME'])}))"
+)
+
+
+def run_settings(tmp_path, **env):
+    """Import ceremony.settings in a fresh interpreter with only the given planner variables."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PLANNER_"))}
+    clean.update({"DJANGO_SETTINGS_MODULE": "ceremony.settings", "PLANNER_DATA_DIR": str(tmp_path / "data")}, **env)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_settings(tmp_path, DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["django-insecure-" + "x" * 60, "short-key", "a" * 60])
+def test_production_refuses_a_key_that_is_not_a_real_secret(tmp_path, key):
+    result = run_settings(tmp_path, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not a real secret" in result.stderr
+
+
+def test_production_starts_with_a_real_key_and_named_hosts(tmp_path):
+    key = "kP3v9xQz-W" * 6
+    result = run_settings(
+        tmp_path, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="planner.example, x.example"
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["debug"] is False
+    assert values["key"] == key
+    assert values["hosts"] == ["planner.example", "x.example"]
+
+
+def test_development_keeps_one_generated_key_in_the_data_folder(tmp_path):
+    first = json.loads(run_settings(tmp_path, DJANGO_DEBUG="1").stdout)
+    second = json.loads(run_settings(tmp_path, DJANGO_DEBUG="1").stdout)
+    key_file = tmp_path / "data" / "secret_key"
+    assert first["key"] == second["key"] == key_file.read_text()
+    assert len(first["key"]) >= 50
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert first["hosts"] == ["localhost", "127.0.0.1", "[::1]"]
+
+
+def test_sqlite_in_the_data_folder_is_the_default_database(tmp_path):
+    values = json.loads(run_settings(tmp_path, DJANGO_DEBUG="1").stdout)
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"] == str(tmp_path / "data" / "planner.sqlite3")
+
+
+def test_database_url_selects_postgresql(tmp_path):
+    values = json.loads(
+        run_settings(tmp_path, DJANGO_DEBUG="1", DATABASE_URL="postgres://planner@db.example:5432/planner").stdout
+    )
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["name"] == "planner"
+
+
+def test_an_unreadable_debug_value_is_refused(tmp_path):
+    result = run_settings(tmp_path, DJANGO_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be one of" in result.stderr
+
+
+def test_time_zone_and_languages():
+    assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
+    assert settings.USE_TZ is True
+    assert [code for code, _ in settings.LANGUAGES] == ["en", "vi"]
