@@ -1,6 +1,7 @@
 """The programme: ceremonies, agencies and their officials, venues and rooms,
 schedule items, and the history and figures that led to the ceremony."""
 
+import datetime
 import string
 import uuid
 import zoneinfo
@@ -249,6 +250,12 @@ class Ceremony(Bilingual, models.Model):
     @cached_property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def zone_label(self):
+        """'Asia/Ho_Chi_Minh, UTC+07:00': the zone by name and its offset on the first day."""
+        offset = datetime.datetime.combine(self.first_day, datetime.time(12), tzinfo=self.zone).strftime("%z")
+        return f"{self.time_zone}, UTC{offset[:3]}:{offset[3:]}"
 
     def clean(self):
         if self.first_day and self.last_day and self.last_day < self.first_day:
