@@ -9,6 +9,11 @@ class CeremonyConfig(AppConfig):
     verbose_name = _("Programme")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self):
+        from . import feeds_state
+
+        feeds_state.connect()
+
 
 class PlannerAdminConfig(admin_apps.AdminConfig):
     """The admin, with a site that names the current ceremony (installed in place of django.contrib.admin)."""

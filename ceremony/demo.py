@@ -16,6 +16,7 @@ from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationKi
 from delegations.models import Delegate, Delegation, State, sort_key
 
 from .enums import ItemKind, ItemStatus, Visibility
+from .feeds_state import feeds_touch
 from .models import Agency, Room, ScheduleItem
 
 DEMO_MARK = "[Demo]"
@@ -53,6 +54,7 @@ def generate_demo(*, ceremony, items, delegations, seed=2025):
     new_delegations = _delegations(ceremony, delegations, rng)
     delegates = _delegates(new_delegations, rng)
     count = _items(ceremony, items, rng)
+    feeds_touch(ceremony_ids=[ceremony.pk])  # bulk writes send no signals
     return count, len(new_delegations), delegates
 
 

@@ -6,9 +6,10 @@ import string
 import uuid
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
@@ -96,6 +97,9 @@ class Agency(Bilingual, models.Model):
     responsibilities = models.TextField(_("responsibilities"), blank=True)
     responsibilities_vi = models.TextField(_("responsibilities (Vietnamese)"), blank=True)
     contact = models.CharField(_("contact"), max_length=300, blank=True)
+    email = models.EmailField(
+        _("email"), blank=True, help_text=_("Shown in calendars as the organizer of the items this agency leads.")
+    )
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="agencies", null=True, blank=True
     )
@@ -174,9 +178,13 @@ class Room(Bilingual, models.Model):
 
 
 class CeremonyQuerySet(models.QuerySet):
+    def by_currency(self):
+        """The current ceremony first, then the others from the latest."""
+        return self.order_by("-is_current", "-first_day", "pk")
+
     def current(self):
-        """The ceremony every screen opens on, or None."""
-        return self.filter(is_current=True).first() or self.order_by("-first_day").first()
+        """The ceremony every screen opens on (the one marked current, else the latest), or None."""
+        return self.by_currency().first()
 
 
 class Ceremony(Bilingual, models.Model):
@@ -223,6 +231,12 @@ class Ceremony(Bilingual, models.Model):
     is_current = models.BooleanField(
         _("current"), default=False, help_text=_("The ceremony that the public pages and the admin open on.")
     )
+    feeds_changed_at = models.DateTimeField(
+        _("calendars last changed"),
+        default=timezone.now,
+        editable=False,
+        help_text=_("Moves whenever anything shown in this ceremony's calendars changes; gives feeds their ETag."),
+    )
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="ceremonies", null=True, blank=True
     )
@@ -246,6 +260,12 @@ class Ceremony(Bilingual, models.Model):
 
     def __str__(self):
         return self.localized("name")
+
+    def save(self, *args, **kwargs):
+        self.feeds_changed_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "feeds_changed_at"}
+        super().save(*args, **kwargs)
 
     @cached_property
     def zone(self):
@@ -281,6 +301,17 @@ def _refuse_published(items):
         )
 
 
+# A change to any of these moves the event in subscribers' calendars, so its SEQUENCE goes up.
+SEQUENCED_FIELDS = ("starts_at", "ends_at", "room_id", "status")
+
+
+def _same(stored, current):
+    try:
+        return stored == current
+    except TypeError:  # a naive datetime against an aware one: saving will refuse it clearly
+        return False
+
+
 class ScheduleItemQuerySet(models.QuerySet):
     def delete(self):
         _refuse_published(self.only("pk", "title", "visibility"))
@@ -289,8 +320,29 @@ class ScheduleItemQuerySet(models.QuerySet):
     delete.alters_data = True
     delete.queryset_only = True
 
-    def for_ceremony(self, ceremony):
-        return self.filter(ceremony=ceremony)
+    def for_calendar(self):
+        """With everything a calendar event shows, in a stable order."""
+        return self.select_related("ceremony", "room__venue", "lead_agency").order_by("starts_at", "ends_at", "uid")
+
+    def public(self):
+        return self.filter(visibility=Visibility.PUBLIC)
+
+    def visible_to_delegation(self, delegation):
+        """Public and all-delegation items, and the items this delegation is invited to."""
+        invited = ScheduleItem.invited_delegations.through.objects.filter(
+            scheduleitem_id=models.OuterRef("pk"), delegation_id=delegation.pk
+        )
+        return self.filter(ceremony_id=delegation.ceremony_id).filter(
+            Q(visibility__in=[Visibility.PUBLIC, Visibility.DELEGATIONS])
+            | Q(visibility=Visibility.INVITED) & models.Exists(invited)
+        )
+
+    def for_agency(self, agency):
+        """Everything the agency leads or supports, staff-only items included."""
+        supported = ScheduleItem.supporting_agencies.through.objects.filter(
+            scheduleitem_id=models.OuterRef("pk"), agency_id=agency.pk
+        )
+        return self.filter(Q(lead_agency_id=agency.pk) | models.Exists(supported))
 
 
 class ScheduleItem(Bilingual, models.Model):
@@ -358,15 +410,31 @@ class ScheduleItem(Bilingual, models.Model):
     def __str__(self):
         return self.localized("title")
 
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            # Compare with the row as stored now, locked, not with what this instance loaded:
+            # an edit saved in between must neither hide a change nor swallow a bump.
+            stored = (
+                type(self).objects.select_for_update().filter(pk=self.pk).values("sequence", *SEQUENCED_FIELDS).first()
+            )
+            if stored is not None:
+                changed = any(not _same(stored[name], getattr(self, name)) for name in SEQUENCED_FIELDS)
+                self.sequence = stored["sequence"] + 1 if changed else stored["sequence"]
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "sequence"}
+            return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_published([self])
+        return super().delete(*args, **kwargs)
+
     def clean(self):
         # A naive time already has its own field error; comparing it would only crash.
         times = (self.starts_at, self.ends_at)
         if all(t and timezone.is_aware(t) for t in times) and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The end must be after the start.")})
-
-    def delete(self, *args, **kwargs):
-        _refuse_published([self])
-        return super().delete(*args, **kwargs)
 
     @property
     def is_published(self):
@@ -438,3 +506,27 @@ class KeyFigure(Bilingual, models.Model):
 
     def __str__(self):
         return self.localized("label")
+
+
+class StaffMember(models.Model):
+    """An organizer's place in an agency, and the private link of their calendar feed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_member"
+    )
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="staff")
+    token_hash = models.CharField(_("calendar token hash"), max_length=64, blank=True, editable=False)
+    token_issued_at = models.DateTimeField(_("calendar link issued"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+        ordering = ["agency__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token_hash"], condition=~Q(token_hash=""), name="staff_member_token_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.agency})"

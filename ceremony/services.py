@@ -5,7 +5,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from .enums import ItemStatus
-from .models import ScheduleItem
+from .feeds_state import feeds_touch
+from .models import ScheduleItem, StaffMember
+from .tokens import new_token
 
 
 @transaction.atomic
@@ -16,11 +18,11 @@ def schedule_items_cancel(*, items):
     lose a bump. Returns the number of items that were not cancelled before.
     """
     pks = list(items.values_list("pk", flat=True)) if hasattr(items, "values_list") else [i.pk for i in items]
-    return (
-        ScheduleItem.objects.filter(pk__in=pks)
-        .exclude(status=ItemStatus.CANCELLED)
-        .update(status=ItemStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=timezone.now())
-    )
+    to_cancel = ScheduleItem.objects.filter(pk__in=pks).exclude(status=ItemStatus.CANCELLED)
+    ceremony_ids = list(to_cancel.order_by().values_list("ceremony_id", flat=True).distinct())
+    count = to_cancel.update(status=ItemStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=timezone.now())
+    feeds_touch(ceremony_ids=ceremony_ids)
+    return count
 
 
 def schedule_item_cancel(*, item):
@@ -28,3 +30,15 @@ def schedule_item_cancel(*, item):
     changed = schedule_items_cancel(items=[item]) == 1
     item.refresh_from_db(fields=["status", "sequence", "updated_at"])
     return changed
+
+
+def staff_issue_token(*, user):
+    """Give the staff member a new calendar token and return it raw; the old one stops working.
+
+    The user must have a staff member record (their agency); only the hash is stored.
+    """
+    member = StaffMember.objects.get(user=user)
+    raw, member.token_hash = new_token()
+    member.token_issued_at = timezone.now()
+    member.save(update_fields=["token_hash", "token_issued_at"])
+    return raw

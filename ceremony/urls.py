@@ -1,11 +1,13 @@
 """URLs of the planner; those of DESIGN.md are stable because calendars depend on them."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("ceremony.app_urls")),
+    path("", include("delegations.urls")),
 ]

@@ -1,17 +1,13 @@
 """Writes to delegations. Views, admin actions and commands call these."""
 
-import hashlib
-import secrets
-
 from django.db import transaction
 from django.utils import timezone
 
+from ceremony.feeds_state import feeds_touch
+from ceremony.tokens import new_token
+
 from .enums import DelegationKind, DelegationStatus, Membership
 from .models import Delegation, sort_key
-
-
-def hash_token(raw):
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def delegation_issue_token(*, delegation):
@@ -19,8 +15,7 @@ def delegation_issue_token(*, delegation):
 
     Only the hash is stored, so the raw token is shown once, to whoever issues it.
     """
-    raw = secrets.token_urlsafe(32)
-    delegation.token_hash = hash_token(raw)
+    raw, delegation.token_hash = new_token()
     delegation.token_issued_at = timezone.now()
     delegation.save(update_fields=["token_hash", "token_issued_at", "updated_at"])
     return raw
@@ -44,4 +39,6 @@ def delegations_invite(*, ceremony, states):
         for state in states
         if state.country.code not in taken
     ]
-    return Delegation.objects.bulk_create(new)
+    created = Delegation.objects.bulk_create(new)
+    feeds_touch(ceremony_ids=[ceremony.pk])
+    return created

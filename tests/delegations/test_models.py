@@ -2,9 +2,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from ceremony.tokens import hash_token
 from delegations.enums import DelegationKind
 from delegations.models import Delegate, Delegation, sort_key
-from delegations.services import delegation_issue_token, delegations_invite, hash_token
+from delegations.services import delegation_issue_token, delegations_invite
 from tests.factories import CeremonyFactory, DelegateFactory, DelegationFactory, FullPowersFactory, StateFactory, hanoi
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,196 @@
+"""HTTP for calendars: the public programme, one item, a delegation's and a staff member's feed.
+
+Each view first reads one row that carries the ceremony's ``feeds_changed_at``
+and answers a conditional request from it (304 after one query); only then does
+it load the items and build the calendar with :mod:`ceremony.ical`.
+"""
+
+import hashlib
+from functools import wraps
+
+from django.db.models import Subquery
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from delegations.models import Delegation
+
+from .enums import Visibility
+from .ical import build_calendar
+from .models import Ceremony, ScheduleItem, StaffMember
+from .tokens import find_by_token
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+# Bump when the builder's output changes for the same data, so cached copies are replaced.
+FORMAT_VERSION = "1"
+LANGUAGES = ("en", "vi")
+
+
+def private_link(view):
+    """Headers for pages behind a secret link: never sent on as a referrer, never indexed."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            response = HttpResponse(_("Not found."), status=404, content_type="text/plain; charset=utf-8")
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+def _language(request):
+    lang = request.GET.get("lang", "en")
+    return lang if lang in LANGUAGES else "en"
+
+
+def _validators(*parts, changed_at):
+    """A strong ETag and the Last-Modified timestamp for a feed identified by ``parts``."""
+    key = ":".join(str(p) for p in (FORMAT_VERSION, changed_at.isoformat(), *parts))
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f'"{digest[:40]}"', changed_at.timestamp()
+
+
+def _respond(request, *, etag, last_modified, private, build, lang, filename=None):
+    """A 304 when the client's copy is current, else the calendar ``build()`` returns, in ``lang``."""
+    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
+    if response is None:
+        with translation.override(lang):
+            body = build()
+        response = HttpResponse(b"" if request.method == "HEAD" else body, content_type=CONTENT_TYPE)
+        response["Content-Length"] = str(len(body))
+        if filename:
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(int(last_modified))
+    if private:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+def _current_stamp():
+    """The current ceremony's pk and feeds stamp, as a subquery to join onto a token lookup."""
+    current = Ceremony.objects.by_currency()
+    return Subquery(current.values("pk")[:1]), Subquery(current.values("feeds_changed_at")[:1])
+
+
+@require_safe
+def programme(request):
+    ceremony = Ceremony.objects.current()
+    if ceremony is None:
+        raise Http404("No ceremony yet.")
+    lang = _language(request)
+    etag, last_modified = _validators("programme", ceremony.pk, lang, changed_at=ceremony.feeds_changed_at)
+
+    def build():
+        items = ScheduleItem.objects.filter(ceremony=ceremony).public().for_calendar()
+        return build_calendar(
+            ceremony=ceremony,
+            items=items,
+            name=ceremony.localized("name"),
+            url_for=lambda item: request.build_absolute_uri(reverse("ceremony:item-ics", args=[item.uid])),
+        )
+
+    return _respond(request, etag=etag, last_modified=last_modified, private=False, build=build, lang=lang)
+
+
+def _item_visible_with_token(item, token):
+    delegation = find_by_token(Delegation.objects.all(), token)
+    if delegation is not None:
+        return ScheduleItem.objects.filter(pk=item.pk).visible_to_delegation(delegation).exists()
+    member = find_by_token(StaffMember.objects.select_related("agency"), token)
+    if member is not None:
+        return ScheduleItem.objects.filter(pk=item.pk).for_agency(member.agency).exists()
+    return False
+
+
+@private_link
+@require_safe
+def item_ics(request, uid):
+    item = ScheduleItem.objects.for_calendar().filter(uid=uid).first()
+    if item is None:
+        raise Http404
+    token = request.GET.get("token", "")
+    if item.visibility != Visibility.PUBLIC and not _item_visible_with_token(item, token):
+        raise Http404
+    lang = _language(request)
+    ceremony = item.ceremony
+    etag, last_modified = _validators("item", item.pk, lang, changed_at=ceremony.feeds_changed_at)
+    return _respond(
+        request,
+        etag=etag,
+        last_modified=last_modified,
+        private=item.visibility != Visibility.PUBLIC,
+        filename=f"{item.uid}.ics",
+        build=lambda: build_calendar(ceremony=ceremony, items=[item], name=item.localized("title")),
+        lang=lang,
+    )
+
+
+@private_link
+@require_safe
+def delegation_calendar(request, token):
+    delegation = find_by_token(Delegation.objects.select_related("ceremony"), token)
+    if delegation is None:
+        raise Http404
+    ceremony = delegation.ceremony
+    lang = _language(request)
+    etag, last_modified = _validators("delegation", delegation.pk, lang, changed_at=ceremony.feeds_changed_at)
+
+    def build():
+        items = ScheduleItem.objects.visible_to_delegation(delegation).for_calendar()
+        item_url = reverse("ceremony:item-ics", args=["UID"])
+
+        def url_for(item):
+            url = request.build_absolute_uri(item_url.replace("UID", item.uid))
+            return url if item.visibility == Visibility.PUBLIC else f"{url}?token={token}"
+
+        with_name = _("%(ceremony)s — %(delegation)s")
+        return build_calendar(
+            ceremony=ceremony,
+            items=items,
+            name=with_name % {"ceremony": ceremony.localized("name"), "delegation": delegation.name},
+            url_for=url_for,
+        )
+
+    return _respond(request, etag=etag, last_modified=last_modified, private=True, build=build, lang=lang)
+
+
+@private_link
+@require_safe
+def staff_calendar(request, token):
+    ceremony_pk, ceremony_stamp = _current_stamp()
+    member = find_by_token(
+        StaffMember.objects.select_related("agency").annotate(ceremony_pk=ceremony_pk, ceremony_stamp=ceremony_stamp),
+        token,
+    )
+    if member is None or member.ceremony_pk is None:
+        raise Http404
+    lang = _language(request)
+    etag, last_modified = _validators(
+        "staff", member.pk, member.agency_id, lang, member.ceremony_pk, changed_at=member.ceremony_stamp
+    )
+
+    def build():
+        ceremony = Ceremony.objects.get(pk=member.ceremony_pk)
+        items = ScheduleItem.objects.filter(ceremony=ceremony).for_agency(member.agency).for_calendar()
+        with_name = _("%(ceremony)s — %(agency)s")
+        return build_calendar(
+            ceremony=ceremony,
+            items=items,
+            name=with_name % {"ceremony": ceremony.localized("name"), "agency": member.agency.localized("name")},
+            url_for=lambda item: request.build_absolute_uri(
+                reverse("admin:ceremony_scheduleitem_change", args=[item.pk])
+            ),
+        )
+
+    return _respond(request, etag=etag, last_modified=last_modified, private=True, build=build, lang=lang)

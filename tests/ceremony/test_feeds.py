@@ -1,0 +1,294 @@
+"""The calendar endpoints over HTTP: who sees what, caching, and what calendar apps receive."""
+
+import datetime as dt
+
+import pytest
+from django.utils.http import http_date
+
+from ceremony.enums import Visibility
+from ceremony.models import ScheduleItem
+from ceremony.services import schedule_item_cancel, staff_issue_token
+from delegations.services import delegation_issue_token
+from tests import icalcheck
+from tests.factories import ScheduleItemFactory, hanoi
+
+
+def uids(response):
+    return set(icalcheck.events(response.content))
+
+
+def delegation_url(token):
+    return f"/d/{token}/calendar.ics"
+
+
+def staff_url(token):
+    return f"/staff/{token}/calendar.ics"
+
+
+# --- who sees what -------------------------------------------------------------------------
+
+
+def test_programme_feed_has_the_public_items_cancelled_included(client, world):
+    response = client.get("/programme.ics")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "Content-Disposition" not in response
+    assert uids(response) == {"opening", "closing"}
+    assert icalcheck.events(response.content)["closing"].status.value == "CANCELLED"
+
+
+def test_programme_feed_names_the_ceremony_and_links_each_item(client, world):
+    response = client.get("/programme.ics")
+    lines = icalcheck.unfolded_lines(response.content)
+    assert "X-WR-CALNAME:Hanoi signing" in lines
+    assert icalcheck.events(response.content)["opening"].url.value == "http://testserver/items/opening.ics"
+
+
+def test_programme_feed_in_vietnamese(client, world):
+    response = client.get("/programme.ics?lang=vi")
+    assert "X-WR-CALNAME:Lễ ký Hà Nội" in icalcheck.unfolded_lines(response.content)
+    assert icalcheck.events(response.content)["opening"].summary.value == "Khai mạc"
+
+
+def test_delegation_feed_has_public_all_delegation_and_its_own_invitations(client, world):
+    response = client.get(delegation_url(world.alpha_token))
+    assert response.status_code == 200
+    assert uids(response) == {"opening", "briefing", "alpha-slot", "closing"}
+    assert "X-WR-CALNAME:Hanoi signing — France" in icalcheck.unfolded_lines(response.content)
+
+
+def test_delegation_never_sees_another_delegations_invitations(client, world):
+    assert "beta-slot" not in uids(client.get(delegation_url(world.alpha_token)))
+    assert uids(client.get(delegation_url(world.beta_token))) == {"opening", "briefing", "beta-slot", "closing"}
+
+
+def test_staff_feed_has_what_their_agency_leads_or_supports_internal_included(client, world):
+    response = client.get(staff_url(world.staff_token))
+    assert response.status_code == 200
+    mps_led = {"opening", "briefing", "alpha-slot", "beta-slot", "security-sweep", "closing"}
+    assert uids(response) == mps_led
+    world.items.press_prep.supporting_agencies.add(world.mps)
+    assert uids(client.get(staff_url(world.staff_token))) == mps_led | {"press-prep"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        delegation_url("x" * 43),
+        delegation_url("short"),
+        staff_url("x" * 43),
+        "/items/security-sweep.ics",
+        "/items/security-sweep.ics?token=" + "x" * 43,
+        "/items/no-such-item.ics",
+    ],
+)
+def test_unknown_tokens_and_hidden_items_get_a_404_that_reveals_nothing(client, world, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.content == b"Not found."
+
+
+def test_a_rotated_delegation_token_is_refused(client, world):
+    old = world.alpha_token
+    new = delegation_issue_token(delegation=world.alpha)
+    assert client.get(delegation_url(old)).status_code == 404
+    assert client.get(delegation_url(new)).status_code == 200
+
+
+def test_a_rotated_staff_token_is_refused(client, world):
+    new = staff_issue_token(user=world.staff_user)
+    assert client.get(staff_url(world.staff_token)).status_code == 404
+    assert client.get(staff_url(new)).status_code == 200
+
+
+def test_a_delegation_token_does_not_open_the_staff_feed(client, world):
+    assert client.get(staff_url(world.alpha_token)).status_code == 404
+    assert client.get(delegation_url(world.staff_token)).status_code == 404
+
+
+# --- single items --------------------------------------------------------------------------
+
+
+def test_public_item_downloads_with_a_file_name(client, world):
+    response = client.get("/items/opening.ics")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="opening.ics"'
+    assert uids(response) == {"opening"}
+    assert "public" in response["Cache-Control"]
+
+
+def test_invited_item_downloads_only_with_a_token_that_may_see_it(client, world):
+    assert client.get(f"/items/alpha-slot.ics?token={world.alpha_token}").status_code == 200
+    assert client.get(f"/items/alpha-slot.ics?token={world.beta_token}").status_code == 404
+    assert client.get("/items/alpha-slot.ics").status_code == 404
+
+
+def test_internal_item_downloads_with_the_leading_agencys_staff_token(client, world):
+    assert client.get(f"/items/security-sweep.ics?token={world.staff_token}").status_code == 200
+    assert client.get(f"/items/press-prep.ics?token={world.staff_token}").status_code == 404
+    assert client.get(f"/items/security-sweep.ics?token={world.alpha_token}").status_code == 404
+
+
+def test_the_same_item_has_the_same_uid_in_every_export(client, world):
+    exports = [
+        client.get("/programme.ics"),
+        client.get(delegation_url(world.alpha_token)),
+        client.get(staff_url(world.staff_token)),
+        client.get("/items/opening.ics"),
+    ]
+    lines = [[line for line in icalcheck.unfolded_lines(r.content) if line == "UID:opening"] for r in exports]
+    assert lines == [["UID:opening"]] * 4
+
+
+# --- HTTP caching ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["programme", "delegation", "staff", "item"])
+def test_identical_data_gives_identical_bytes_and_validators(client, world, kind):
+    url = {
+        "programme": "/programme.ics",
+        "delegation": delegation_url(world.alpha_token),
+        "staff": staff_url(world.staff_token),
+        "item": "/items/opening.ics",
+    }[kind]
+    first, second = client.get(url), client.get(url)
+    assert first.content == second.content
+    assert first["ETag"] == second["ETag"]
+    assert first["ETag"].startswith('"') and not first["ETag"].startswith("W/")
+    assert first["Last-Modified"] == http_date(world.ceremony.__class__.objects.get().feeds_changed_at.timestamp())
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+
+
+def test_304_costs_one_query(client, world, django_assert_num_queries):
+    etag = client.get(delegation_url(world.alpha_token))["ETag"]
+    with django_assert_num_queries(1):
+        assert client.get(delegation_url(world.alpha_token), HTTP_IF_NONE_MATCH=etag).status_code == 304
+    etag = client.get(staff_url(world.staff_token))["ETag"]
+    with django_assert_num_queries(1):
+        assert client.get(staff_url(world.staff_token), HTTP_IF_NONE_MATCH=etag).status_code == 304
+    etag = client.get("/programme.ics")["ETag"]
+    with django_assert_num_queries(1):
+        assert client.get("/programme.ics", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def _etag_moves(client, url, change):
+    before = client.get(url)
+    change()
+    after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    return after
+
+
+def test_etag_moves_when_an_item_changes(client, world):
+    def retitle():
+        world.items.opening.title = "Opening ceremony"
+        world.items.opening.save()
+
+    after = _etag_moves(client, "/programme.ics", retitle)
+    assert icalcheck.events(after.content)["opening"].summary.value == "Opening ceremony"
+
+
+def test_etag_moves_when_an_item_is_deleted(client, world):
+    after = _etag_moves(client, staff_url(world.staff_token), world.items.security.delete)
+    assert "security-sweep" not in uids(after)
+
+
+def test_etag_moves_when_an_item_leaves_a_feed(client, world):
+    def uninvite():
+        world.items.alpha_slot.invited_delegations.remove(world.alpha)
+
+    after = _etag_moves(client, delegation_url(world.alpha_token), uninvite)
+    assert "alpha-slot" not in uids(after)
+
+
+def test_etag_moves_when_a_room_is_renamed(client, world):
+    def rename():
+        world.room.name = "Hall A"
+        world.room.save()
+
+    after = _etag_moves(client, "/programme.ics", rename)
+    assert icalcheck.events(after.content)["opening"].location.value.startswith("Hall A,")
+
+
+def test_etag_moves_when_an_item_is_cancelled_by_the_service(client, world):
+    after = _etag_moves(client, "/programme.ics", lambda: schedule_item_cancel(item=world.items.opening))
+    assert icalcheck.events(after.content)["opening"].status.value == "CANCELLED"
+
+
+def test_etag_differs_by_language(client, world):
+    assert client.get("/programme.ics")["ETag"] != client.get("/programme.ics?lang=vi")["ETag"]
+
+
+def test_head_sends_the_headers_without_a_body(client, world):
+    get, head = client.get("/programme.ics"), client.head("/programme.ics")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == get["ETag"]
+    assert head["Content-Length"] == str(len(get.content))
+
+
+def test_post_is_not_allowed(client, world):
+    assert client.post("/programme.ics").status_code == 405
+
+
+def test_public_feed_may_be_cached_by_anyone_private_feeds_only_by_the_client(client, world):
+    assert client.get("/programme.ics")["Cache-Control"] == "public, max-age=300"
+    private = client.get(delegation_url(world.alpha_token))["Cache-Control"]
+    assert set(private.replace(" ", "").split(",")) == {"private", "no-cache"}
+
+
+@pytest.mark.parametrize("kind", ["delegation", "staff", "item", "missing"])
+def test_token_urls_send_no_referrer_and_are_not_indexed(client, world, kind):
+    url = {
+        "delegation": delegation_url(world.alpha_token),
+        "staff": staff_url(world.staff_token),
+        "item": f"/items/alpha-slot.ics?token={world.alpha_token}",
+        "missing": delegation_url("y" * 43),
+    }[kind]
+    response = client.get(url)
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+# --- query counts ----------------------------------------------------------------------------
+
+
+def _add_items(world, count):
+    for n in range(count):
+        start = hanoi(25, 8) + dt.timedelta(minutes=10 * n)
+        item = ScheduleItemFactory(
+            ceremony=world.ceremony,
+            room=world.room,
+            lead_agency=world.mps,
+            visibility=[Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED][n % 3],
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=30),
+        )
+        item.supporting_agencies.add(world.mofa)
+        item.invited_delegations.add(world.alpha)
+
+
+@pytest.mark.parametrize(("kind", "queries"), [("programme", 2), ("delegation", 2), ("staff", 3), ("item", 1)])
+def test_feed_query_count_does_not_grow_with_items(client, world, kind, queries, django_assert_num_queries):
+    url = {
+        "programme": "/programme.ics",
+        "delegation": delegation_url(world.alpha_token),
+        "staff": staff_url(world.staff_token),
+        "item": "/items/opening.ics",
+    }[kind]
+    _add_items(world, 3)
+    with django_assert_num_queries(queries):
+        small = client.get(url)
+    _add_items(world, 30)
+    with django_assert_num_queries(queries):
+        large = client.get(url)
+    assert small.status_code == large.status_code == 200
+    if kind != "item":
+        assert len(uids(large)) > len(uids(small))
+
+
+def test_no_ceremony_means_no_programme(client, db):
+    assert client.get("/programme.ics").status_code == 404
+    assert ScheduleItem.objects.count() == 0

@@ -1,0 +1,194 @@
+"""The calendar builder: what every feed writes, read back by an independent parser."""
+
+import base64
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+
+from ceremony.ical import build_calendar, multi_line, one_line
+from ceremony.models import ScheduleItem
+from tests import icalcheck
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Each tries to end the current content line and start a property or a whole event of its own.
+PAYLOADS = [
+    "Evil\r\nUID:injected-crlf",
+    "Evil\nBEGIN:VEVENT\nUID:injected-lf",
+    "Evil\rATTENDEE:mailto:injected-cr@example.com",
+    "Evil\u2028X-INJECTED:line-separator",
+    "Evil\u2029X-INJECTED:paragraph-separator",
+    "Evil\x85X-INJECTED:next-line",
+    "Evil\x0bX-INJECTED:vertical-tab\x0cX-INJECTED:form-feed",
+]
+# PostgreSQL refuses NUL in text (and Django's form fields reject it), so NUL is tried without a database.
+UNSTORABLE = ["Evil\x00X-INJECTED:nul\x1bescape"]
+
+
+def build(items, ceremony, name="Programme"):
+    return build_calendar(ceremony=ceremony, items=items, name=name, url_for=lambda item: f"https://x.test/{item.uid}")
+
+
+# Characters some parsers take for a line end; none may reach the wire.
+BREAKING = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x00"]
+
+
+def assert_no_injection(body):
+    text = body.decode("utf-8")
+    assert not [c for c in BREAKING if c in text]
+    names = icalcheck.property_names(body)
+    assert set(names) <= icalcheck.KNOWN, set(names) - icalcheck.KNOWN
+    assert "injected" not in "".join(line for line in icalcheck.unfolded_lines(body) if line.startswith("UID"))
+
+
+@pytest.fixture
+def calendar_items(world):
+    return list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar())
+
+
+def test_each_event_carries_uid_summary_status_sequence_and_utc_instants(world, calendar_items):
+    body = build(calendar_items, world.ceremony)
+    events = icalcheck.events(body)
+    assert set(events) == {
+        "opening", "briefing", "alpha-slot", "beta-slot", "security-sweep", "press-prep", "closing",
+    }  # fmt: skip
+    opening = events["opening"]
+    assert opening.summary.value == "Opening, speeches; and welcome"
+    assert opening.description.value == "Line one\nLine two"
+    assert opening.status.value == "CONFIRMED"
+    assert opening.sequence.value == "0"
+    assert icalcheck.utc(opening.dtstart.value) == dt.datetime(2025, 10, 25, 2, 0, tzinfo=dt.UTC)
+    assert icalcheck.utc(opening.dtend.value) == dt.datetime(2025, 10, 25, 3, 30, tzinfo=dt.UTC)
+    assert opening.location.value == "Plenary Hall, National Convention Center, Hanoi"
+    assert opening.url.value == "https://x.test/opening"
+    assert opening.organizer.value == "mailto:protocol@mps.example"
+    assert opening.organizer.params["CN"] == ["Ministry of Public Security"]
+
+
+def test_times_carry_the_iana_zone_with_a_vtimezone_for_it(world, calendar_items):
+    body = build(calendar_items, world.ceremony)
+    lines = icalcheck.unfolded_lines(body)
+    assert "DTSTART;TZID=Asia/Ho_Chi_Minh:20251025T090000" in lines
+    tzids = {line.split("TZID=", 1)[1].split(":", 1)[0] for line in lines if ";TZID=" in line}
+    vtimezones = [line.removeprefix("TZID:") for line in lines if line.startswith("TZID:")]
+    assert tzids == {"Asia/Ho_Chi_Minh"}
+    assert vtimezones == ["Asia/Ho_Chi_Minh"]
+    assert "X-WR-TIMEZONE:Asia/Ho_Chi_Minh" in lines
+    # No floating times: in events, every start and end names its zone.
+    in_event = False
+    for line in lines:
+        in_event = line == "BEGIN:VEVENT" or (in_event and line != "END:VEVENT")
+        if in_event and line.startswith(("DTSTART", "DTEND")):
+            assert line.startswith(("DTSTART;TZID=Asia/Ho_Chi_Minh:", "DTEND;TZID=Asia/Ho_Chi_Minh:")), line
+
+
+def test_calendar_properties(world, calendar_items):
+    lines = icalcheck.unfolded_lines(build(calendar_items, world.ceremony, name="Hanoi, signing; day\none"))
+    for expected in (
+        "VERSION:2.0",
+        "METHOD:PUBLISH",
+        "NAME:Hanoi\\, signing\\; day one",
+        "X-WR-CALNAME:Hanoi\\, signing\\; day one",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "X-PUBLISHED-TTL:PT1H",
+    ):
+        assert expected in lines
+
+
+def test_cancelled_items_stay_with_status_cancelled(world, calendar_items):
+    closing = icalcheck.events(build(calendar_items, world.ceremony))["closing"]
+    assert closing.status.value == "CANCELLED"
+    assert closing.summary.value == "Cancelled: Closing"
+
+
+def test_dtstamp_is_the_last_change_not_the_time_of_download(world, calendar_items):
+    opening = icalcheck.events(build(calendar_items, world.ceremony))["opening"]
+    stored = world.items.opening.updated_at.replace(microsecond=0)
+    assert icalcheck.utc(opening.dtstamp.value) == stored
+    assert icalcheck.utc(opening.last_modified.value) == stored
+
+
+def test_output_is_byte_identical_for_identical_data(world, calendar_items):
+    first = build(calendar_items, world.ceremony)
+    again = build(list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar()), world.ceremony)
+    assert first == again
+
+
+def test_wire_format_is_crlf_with_lines_of_at_most_75_octets_and_whole_utf8(world, calendar_items):
+    item = world.items.opening
+    item.title = "Lễ khai mạc — " * 12  # many multi-byte characters, long enough to fold several times
+    item.save()
+    body = build(list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar()), world.ceremony)
+    lines = icalcheck.physical_lines(body)
+    assert max(len(line) for line in lines) <= 75
+    for line in lines:
+        line.decode("utf-8")  # a fold that split a character would fail here
+    assert icalcheck.events(body)["opening"].summary.value == ("Lễ khai mạc — " * 12).strip()
+
+
+def test_descriptions_follow_the_language_with_english_fallback(world, calendar_items):
+    with translation.override("vi"):
+        events = icalcheck.events(build(calendar_items, world.ceremony))
+    assert events["opening"].summary.value == "Khai mạc"
+    assert events["briefing"].summary.value == "Briefing"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_no_user_text_can_start_a_content_line(world, payload):
+    world.items.opening.title = payload
+    world.items.opening.description = payload
+    world.items.opening.save()
+    world.room.name = payload
+    world.room.save()
+    world.mps.name = payload
+    world.mps.save()
+    world.ceremony.time_zone = "Asia/Ho_Chi_Minh"
+    items = list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar())
+    body = build(items, world.ceremony, name=payload)
+    assert_no_injection(body)
+    events = icalcheck.events(body)
+    assert len(events) == 7
+    assert events["opening"].summary.value == one_line(payload)
+
+
+def test_text_cleaners():
+    assert one_line("a\r\nb\u2028c\x00d\te") == "a b c d e"
+    assert multi_line("a\r\nb\rc\u2028d\x07") == "a\nb\nc\nd"
+
+
+SCRIPT = """
+import base64, datetime as dt, os, sys, django
+django.setup()
+from ceremony.ical import build_calendar
+from ceremony.models import Agency, Ceremony, Room, ScheduleItem, Venue
+payload = sys.argv[1].encode().decode("unicode_escape")
+ceremony = Ceremony(pk=1, name=payload, slug="c", city="Hanoi", first_day=dt.date(2025, 10, 25),
+                    last_day=dt.date(2025, 10, 26))
+venue = Venue(pk=1, key="v", name=payload, city=payload)
+room = Room(pk=1, key="r", venue=venue, name=payload)
+agency = Agency(pk=1, code="a", name=payload, email="a@example.com")
+start = dt.datetime(2025, 10, 25, 2, tzinfo=dt.UTC)
+item = ScheduleItem(pk=1, ceremony=ceremony, uid="u1", title=payload, description=payload, kind="opening",
+                    starts_at=start, ends_at=start + dt.timedelta(hours=1), room=room, lead_agency=agency,
+                    status="confirmed", visibility="public", updated_at=start, created_at=start)
+sys.stdout.write(base64.b64encode(build_calendar(ceremony=ceremony, items=[item], name=payload)).decode())
+"""
+
+
+@pytest.mark.parametrize("payload", PAYLOADS + UNSTORABLE)
+def test_no_injection_under_python_optimize(payload):
+    """With -O, icalendar's own asserts are gone; the planner's cleaning must not depend on them."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    escaped = payload.encode("unicode_escape").decode()
+    result = subprocess.run(
+        [sys.executable, "-O", "-c", SCRIPT, escaped], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    body = base64.b64decode(result.stdout)
+    assert_no_injection(body)
+    assert list(icalcheck.events(body)) == ["u1"]
