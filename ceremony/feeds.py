@@ -8,6 +8,7 @@ it load the items and build the calendar with :mod:`ceremony.ical`.
 import hashlib
 from functools import wraps
 
+from django.core.cache import cache
 from django.db.models import Subquery
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -28,6 +29,7 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Bump when the builder's output changes for the same data, so cached copies are replaced.
 FORMAT_VERSION = "1"
 LANGUAGES = ("en", "vi")
+CACHE_SECONDS = 24 * 3600
 
 
 def private_link(view):
@@ -62,8 +64,14 @@ def _respond(request, *, etag, last_modified, private, build, lang, filename=Non
     """A 304 when the client's copy is current, else the calendar ``build()`` returns, in ``lang``."""
     response = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
     if response is None:
-        with translation.override(lang):
-            body = build()
+        # Equal validators mean equal bytes, so a body built once serves every poll until the next change.
+        # Event URLs are absolute, hence the host in the key.
+        key = f"feed:{etag}:{request.scheme}:{request.get_host()}"
+        body = cache.get(key)
+        if body is None:
+            with translation.override(lang):
+                body = build()
+            cache.set(key, body, timeout=CACHE_SECONDS)
         response = HttpResponse(b"" if request.method == "HEAD" else body, content_type=CONTENT_TYPE)
         response["Content-Length"] = str(len(body))
         if filename:

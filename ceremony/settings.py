@@ -145,6 +145,14 @@ def _databases():
 
 
 DATABASES = _databases()
+
+# Feeds keep each built calendar under its ETag; a per-process memory cache is enough for that.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,3 +7,13 @@ from ceremony.seeding import seed_ceremony
 def seeded(db):
     """The database after `manage.py seed_ceremony`; returns the seeding report."""
     return seed_ceremony()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Built feeds are cached by ETag; each test starts without any."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

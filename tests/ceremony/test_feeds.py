@@ -172,6 +172,13 @@ def test_304_costs_one_query(client, world, django_assert_num_queries):
         assert client.get("/programme.ics", HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
+def test_a_built_feed_serves_later_downloads_after_one_query(client, world, django_assert_num_queries):
+    first = client.get(delegation_url(world.alpha_token))
+    with django_assert_num_queries(1):
+        again = client.get(delegation_url(world.alpha_token))
+    assert again.content == first.content
+
+
 def _etag_moves(client, url, change):
     before = client.get(url)
     change()

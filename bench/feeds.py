@@ -1,0 +1,100 @@
+"""Benchmark of the calendar feeds at 100, 1,000 and 5,000 schedule items.
+
+Run with `make bench`. It builds a throw-away SQLite database (or uses
+DATABASE_URL), seeds the Hanoi ceremony, adds synthetic items with
+generate_demo, and for each size prints the median time of a full download, of
+a 304 revalidation, the response size, the SQL queries of each, and the peak
+memory Python allocates while building the feed. A built feed is cached under its
+ETag, so "build" is the first download after a change and "cached" every later one. Targets (DESIGN.md): a
+constant number of queries whatever the size; a 304 costs at most one query.
+"""
+
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ceremony.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("PLANNER_DATA_DIR", tempfile.mkdtemp(prefix="planner-bench-"))
+
+import django
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from ceremony.demo import generate_demo  # noqa: E402
+from ceremony.models import Ceremony, ScheduleItem  # noqa: E402
+from delegations.models import Delegation  # noqa: E402
+from delegations.services import delegation_issue_token  # noqa: E402
+
+SIZES = [100, 1_000, 5_000]
+REPEAT = 5
+
+
+def measure(client, url, cold=False, **headers):
+    """Median milliseconds of REPEAT requests (cold: each with an empty cache) and the queries of one."""
+    times = []
+    for _ in range(REPEAT):
+        if cold:
+            cache.clear()
+        start = time.perf_counter()
+        response = client.get(url, **headers)
+        times.append(time.perf_counter() - start)
+    if cold:
+        cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, **headers)
+    return response, statistics.median(times) * 1000, len(queries)
+
+
+def peak_memory(client, url):
+    tracemalloc.start()
+    client.get(url)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1_000_000
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    call_command("seed_ceremony", stdout=io.StringIO())
+    ceremony = Ceremony.objects.current()
+    client = Client(HTTP_HOST="localhost")
+    generate_demo(ceremony=ceremony, items=0, delegations=40)
+    token = delegation_issue_token(delegation=Delegation.objects.filter(notes__startswith="[Demo]").first())
+    feeds = {"programme": "/programme.ics", "delegation": f"/d/{token}/calendar.ics"}
+
+    print(f"database: {connection.vendor}; median of {REPEAT} requests")
+    print(
+        f"{'items':>6} {'feed':<11} {'events':>6} {'KiB':>6} {'build ms':>9} {'q':>2} {'cached ms':>9} {'q':>2} "
+        f"{'304 ms':>7} {'q':>2} {'build MB':>8}"
+    )
+    for size in SIZES:
+        missing = size - ScheduleItem.objects.filter(ceremony=ceremony).count()
+        generate_demo(ceremony=ceremony, items=max(missing, 0), delegations=0, seed=size)
+        for name, url in feeds.items():
+            full, build_ms, build_q = measure(client, url, cold=True)
+            _, warm_ms, warm_q = measure(client, url)
+            _, cond_ms, cond_q = measure(client, url, HTTP_IF_NONE_MATCH=full["ETag"])
+            cache.clear()
+            memory = peak_memory(client, url)
+            events = full.content.count(b"BEGIN:VEVENT")
+            print(
+                f"{size:>6} {name:<11} {events:>6} {len(full.content) / 1024:>6.0f} {build_ms:>9.1f} {build_q:>2} "
+                f"{warm_ms:>9.2f} {warm_q:>2} {cond_ms:>7.2f} {cond_q:>2} {memory:>8.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
