@@ -3,8 +3,10 @@
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import unquote
+from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,11 +15,11 @@ from django.utils.translation import ngettext
 
 from . import services
 from .enums import Visibility
-from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, Venue
+from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
 
 
 def local_range(start, end, zone):
-    """'Sat 25 Oct 2025, 09:00–10:30 (UTC+07)' in the ceremony's zone."""
+    """'Sat 25 Oct 2025, 09:00–10:30 (UTC+07:00)' in the ceremony's zone."""
     start, end = timezone.localtime(start, zone), timezone.localtime(end, zone)
     until = date_format(end, "H:i" if start.date() == end.date() else "D j M, H:i")
     offset = date_format(start, "O")
@@ -27,6 +29,7 @@ def local_range(start, end, zone):
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "publisher", "published_on", "key"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind"]
     search_fields = ["title", "publisher", "key", "url"]
     ordering = ["title"]
@@ -155,7 +158,11 @@ class ScheduleItemAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         if obj is not None and obj.is_published:
-            self.message_user(request, self._published_message(1), messages.ERROR)
+            message = _(
+                "This item is published (public or shown to delegations) and cannot be deleted: "
+                "cancel it instead, so that calendars show the cancellation."
+            )
+            self.message_user(request, message, messages.ERROR)
             return redirect(reverse("admin:ceremony_scheduleitem_change", args=[obj.pk]))
         return super().delete_view(request, object_id, extra_context)
 
@@ -187,3 +194,42 @@ class KeyFigureAdmin(admin.ModelAdmin):
     list_select_related = ["source"]
     search_fields = ["label", "label_vi", "key"]
     autocomplete_fields = ["ceremony", "source"]
+
+
+def issued_links_response(request, modeladmin, links):
+    """The page that shows freshly issued private links once; ``links`` is [(holder, https URL)]."""
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("New private links"),
+        "opts": opts,
+        "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        "links": [
+            {"holder": holder, "https": url, "webcal": "webcal://" + url.split("://", 1)[1]} for holder, url in links
+        ],
+    }
+    response = TemplateResponse(request, "admin/issued_links.html", context)
+    # The page holds secrets: keep it out of caches and referrers.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    list_display = ["user", "agency", "token_issued_at"]
+    list_filter = ["agency"]
+    list_select_related = ["user", "agency"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]
+    autocomplete_fields = ["user", "agency"]
+    readonly_fields = ["token_issued_at"]
+    actions = ["issue_calendar_links"]
+
+    @admin.action(description=_("Issue a new calendar link (the old one stops working)"), permissions=["change"])
+    def issue_calendar_links(self, request, queryset):
+        links = []
+        for member in queryset:
+            token = services.staff_issue_token(user=member.user)
+            url = request.build_absolute_uri(reverse("ceremony:staff-calendar", args=[token]))
+            links.append((member, url))
+        return issued_links_response(request, self, links)

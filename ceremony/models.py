@@ -286,10 +286,10 @@ class PublishedItemDeletionError(ValidationError):
     """A schedule item that delegates or the public may have seen was about to be deleted."""
 
 
-def _refuse_published(items):
-    published = [item for item in items if item.is_published]
-    if published:
-        names = ", ".join(f"“{item.title}”" for item in published[:5])
+def _refuse_published(titles):
+    """Raise unless ``titles`` (of the published items about to be deleted) is empty."""
+    if titles:
+        names = ", ".join(f"“{title}”" for title in titles[:5])
         raise PublishedItemDeletionError(
             _(
                 "%(names)s already appeared in delegates' or the public programme and calendars; "
@@ -314,7 +314,8 @@ def _same(stored, current):
 
 class ScheduleItemQuerySet(models.QuerySet):
     def delete(self):
-        _refuse_published(self.only("pk", "title", "visibility"))
+        published = self.select_related(None).exclude(visibility=Visibility.INTERNAL)
+        _refuse_published(list(published.values_list("title", flat=True)[:5]))
         return super().delete()
 
     delete.alters_data = True
@@ -427,7 +428,7 @@ class ScheduleItem(Bilingual, models.Model):
             return super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        _refuse_published([self])
+        _refuse_published([self.title] if self.is_published else [])
         return super().delete(*args, **kwargs)
 
     def clean(self):

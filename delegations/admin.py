@@ -1,10 +1,14 @@
 """The organizers' admin for delegations, delegates and full powers."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ceremony.admin import issued_links_response
 from ceremony.models import Ceremony
 
 from . import services
@@ -42,8 +46,22 @@ class StateAdmin(admin.ModelAdmin):
         return request.user.has_perm("delegations.add_delegation")
 
 
+class DelegateInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        # Each form checks one_head_per_delegation against the database only, so two members
+        # ticked as head in the same submission would both pass and the save would fail.
+        super().clean()
+        heads = [form for form in self.forms if form.cleaned_data.get("is_head") and not self._should_delete_form(form)]
+        if len(heads) > 1:
+            raise ValidationError(
+                _("A delegation has only one head of delegation: tick “head of delegation” for one member."),
+                code="one_head_per_delegation",
+            )
+
+
 class DelegateInline(admin.TabularInline):
     model = Delegate
+    formset = DelegateInlineFormSet
     extra = 0
     fields = [
         "name",
@@ -76,6 +94,7 @@ class DelegationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["ceremony"]
     readonly_fields = ["token_issued_at", "created_at", "updated_at"]
     inlines = [DelegateInline]
+    actions = ["issue_access_links"]
     fieldsets = [
         (None, {"fields": ["ceremony", "kind", "country", "name", "status"]}),
         (_("Signing"), {"fields": ["intends_to_sign", "signing_order"]}),
@@ -92,6 +111,14 @@ class DelegationAdmin(admin.ModelAdmin):
     @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, obj):
         return obj.member_count
+
+    @admin.action(description=_("Issue a new access link (the old one stops working)"), permissions=["change"])
+    def issue_access_links(self, request, queryset):
+        links = []
+        for delegation in queryset:
+            token = services.delegation_issue_token(delegation=delegation)
+            links.append((delegation, request.build_absolute_uri(reverse("delegations:calendar", args=[token]))))
+        return issued_links_response(request, self, links)
 
 
 class HasFullPowersFilter(admin.SimpleListFilter):

@@ -1,0 +1,546 @@
+"""The organizers' admin: every page opens, the header names the ceremony, the programme's and the
+delegations' actions do what they say, and changelists take the same number of queries for 3 rows or 30."""
+
+import datetime as dt
+import html
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_countries import countries
+
+from ceremony.enums import ItemStatus, Visibility
+from ceremony.models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, StaffMember
+from delegations.models import Delegate, Delegation, FullPowers, State
+from tests.factories import (
+    AgencyFactory,
+    CeremonyFactory,
+    DelegateFactory,
+    DelegationFactory,
+    FullPowersFactory,
+    KeyFigureFactory,
+    MilestoneFactory,
+    OfficialFactory,
+    RoomFactory,
+    ScheduleItemFactory,
+    StateFactory,
+    hanoi,
+)
+
+CEREMONY_NAME = "Signing Ceremony of the United Nations Convention against Cybercrime"
+PUBLISHED = [Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED]
+PUBLISHED_ONE = (
+    "This item is published (public or shown to delegations) and cannot be deleted: "
+    "cancel it instead, so that calendars show the cancellation."
+)
+TWO_HEADS = "A delegation has only one head of delegation: tick “head of delegation” for one member."
+
+PLANNER_MODELS = sorted(
+    (model for model in admin.site._registry if model._meta.app_label in {"ceremony", "delegations"}),
+    key=lambda model: model._meta.label,
+)
+HEADINGS = {"changelist": "Select {} to change", "add": "Add {}", "change": "Change {}"}
+
+
+# --- Pages and what they show ---------------------------------------------------------------------------------------
+
+
+def admin_url(model, page, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}", args=args)
+
+
+def page_text(response):
+    return response.content.decode()
+
+
+def plain(fragment):
+    """The text of an HTML fragment, as a reader sees it."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+def shown_messages(response):
+    """The messages at the top of the page, as (level, text)."""
+    listed = re.search(r'<ul class="messagelist">(.*?)</ul>', page_text(response), re.S)
+    if listed is None:
+        return []
+    return [(level, plain(text)) for level, text in re.findall(r'<li class="(\w+)">(.*?)</li>', listed[1], re.S)]
+
+
+def changelist_rows(response):
+    """The rows of a changelist, each as {column: text}."""
+    body = re.search(r'<table id="result_list">.*?<tbody>(.*?)</tbody>', page_text(response), re.S)[1]
+    cell = re.compile(r'<t[dh] class="field-(\w+)[^"]*">(.*?)</t[dh]>', re.S)
+    return [
+        {name: plain(text) for name, text in cell.findall(row)} for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def formset_errors(response):
+    """The errors shown above an inline table (those of no single row)."""
+    lists = re.findall(r'<ul class="errorlist nonform"[^>]*>(.*?)</ul>', page_text(response), re.S)
+    return [plain(item) for found in lists for item in re.findall(r"<li>(.*?)</li>", found, re.S)]
+
+
+class FormValues(HTMLParser):
+    """What a browser would submit from a page's fields, by name (the empty inline template included)."""
+
+    def __init__(self, markup):
+        super().__init__()
+        self.values = {}
+        self._select = self._textarea = None
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in {"submit", "checkbox"}:
+            self.values[name] = attrs.get("value") or ""
+        elif tag == "input" and name and "checked" in attrs:
+            self.values[name] = attrs.get("value") or "on"
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and (self._select not in self.values or "selected" in attrs):
+            self.values[self._select] = attrs.get("value") or ""  # the first option unless one is selected
+        elif tag == "textarea":
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data.removeprefix("\n") if not self.values[self._textarea] else data
+
+
+def form_values(response):
+    return FormValues(page_text(response)).values
+
+
+def add_inline_row(values, prefix, **fields):
+    """What "Add another" does: copy the empty row under the next index, then fill it in."""
+    index = int(values[f"{prefix}-TOTAL_FORMS"])
+    template = f"{prefix}-__prefix__-"
+    values.update(
+        {name.replace("__prefix__", str(index)): v for name, v in values.items() if name.startswith(template)}
+    )
+    values.update({f"{prefix}-{index}-{field}": value for field, value in fields.items()})
+    values[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+
+
+def run_action(client, model, action, objects, **extra):
+    """Tick the objects on the changelist, choose the action and press "Go"."""
+    data = {"action": action, "_selected_action": [obj.pk for obj in objects], **extra}
+    return client.post(admin_url(model, "changelist"), data, follow=True)
+
+
+# --- 1. Every page of every model opens -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def every_model(seeded):
+    """The seeded ceremony plus a signatory of the host with full powers and a staff member: an object for
+    every admin."""
+    FullPowersFactory(signatory__delegation=Delegation.objects.get(country="VN"), signatory__name="Nguyen Van A")
+    StaffMember.objects.create(
+        user=get_user_model().objects.create_user("liaison"), agency=Agency.objects.get(code="mofa")
+    )
+
+
+@pytest.mark.parametrize("page", HEADINGS)
+@pytest.mark.parametrize("model", PLANNER_MODELS, ids=lambda model: model._meta.label)
+def test_admin_page_opens_for_every_model(admin_client, every_model, model, page):
+    obj = model.objects.order_by("pk").first()
+    response = admin_client.get(admin_url(model, page, *([obj.pk] if page == "change" else [])))
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert f"<h1>{HEADINGS[page].format(model._meta.verbose_name)}</h1>" in text
+    if page == "change":
+        assert f"<h2>{html.escape(str(obj))}</h2>" in text
+
+
+def test_admin_pages_cover_both_apps():
+    assert [model._meta.label for model in PLANNER_MODELS] == [
+        "ceremony.Agency",
+        "ceremony.Ceremony",
+        "ceremony.KeyFigure",
+        "ceremony.Milestone",
+        "ceremony.Official",
+        "ceremony.Room",
+        "ceremony.ScheduleItem",
+        "ceremony.Source",
+        "ceremony.StaffMember",
+        "ceremony.Venue",
+        "delegations.Delegate",
+        "delegations.Delegation",
+        "delegations.FullPowers",
+        "delegations.State",
+    ]
+
+
+# --- 2. The header names the ceremony -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/admin/", "/admin/ceremony/scheduleitem/"], ids=["index", "changelist"])
+def test_site_header_names_current_ceremony(admin_client, seeded, url):
+    text = page_text(admin_client.get(url))
+
+    assert f'<div id="site-name"><a href="/admin/">{CEREMONY_NAME} — planner</a></div>' in text
+    assert "times in Asia/Ho_Chi_Minh, UTC+07:00" in text
+
+
+def test_site_header_without_ceremony_is_generic(admin_client, db):
+    text = page_text(admin_client.get("/admin/"))
+
+    assert '<div id="site-name"><a href="/admin/">Ceremony planner</a></div>' in text
+    assert 'id="ceremony-dates"' not in text
+
+
+# --- 3. The programme in ceremony time ------------------------------------------------------------------------------
+
+
+def test_schedule_changelist_shows_items_in_ceremony_time(admin_client, seeded, settings):
+    settings.TIME_ZONE = "UTC"  # the column follows the ceremony's zone, not the server's
+    rows = {row["title"]: row for row in changelist_rows(admin_client.get(admin_url(ScheduleItem, "changelist")))}
+
+    assert len(rows) == 11
+    assert rows["Opening of the signing ceremony and opening speeches"] == {
+        "title": "Opening of the signing ceremony and opening speeches",
+        "when": "Sat 25 Oct 2025, 09:00–10:30 (UTC+07:00)",
+        "kind": "opening",
+        "room": "Plenary Hall",
+        "lead_agency": "Ministry of Public Security",
+        "visibility": "public",
+        "status": "confirmed",
+        "sequence": "0",
+    }
+    assert rows["Closing of the signing ceremony"]["when"] == "Sun 26 Oct 2025, 11:30–12:00 (UTC+07:00)"
+
+
+def test_schedule_changelist_shows_both_days_of_overnight_item(admin_client, db):
+    ScheduleItemFactory(title="Night shift", starts_at=hanoi(25, 22), ends_at=hanoi(26, 1, 30))
+
+    (row,) = changelist_rows(admin_client.get(admin_url(ScheduleItem, "changelist")))
+
+    assert row["when"] == "Sat 25 Oct 2025, 22:00–Sun 26 Oct, 01:30 (UTC+07:00)"
+
+
+# --- 4. Cancelling items --------------------------------------------------------------------------------------------
+
+
+def test_cancel_items_action_cancels_and_bumps_revision_once(admin_client, db):
+    ceremony = CeremonyFactory(is_current=True)
+    items = [
+        ScheduleItemFactory(ceremony=ceremony, title="Opening", status=ItemStatus.CONFIRMED),
+        ScheduleItemFactory(ceremony=ceremony, title="Plenary", status=ItemStatus.TENTATIVE),
+        ScheduleItemFactory(ceremony=ceremony, title="Closing", status=ItemStatus.CANCELLED, sequence=3),
+    ]
+
+    response = run_action(admin_client, ScheduleItem, "cancel_items", items)
+
+    assert response.redirect_chain == [("/admin/ceremony/scheduleitem/", 302)]
+    assert shown_messages(response) == [("success", "2 items cancelled.")]
+    assert list(ScheduleItem.objects.order_by("title").values_list("title", "status", "sequence")) == [
+        ("Closing", "cancelled", 3),
+        ("Opening", "cancelled", 1),
+        ("Plenary", "cancelled", 1),
+    ]
+
+
+# --- 5. Published items are cancelled, not deleted ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("visibility", PUBLISHED)
+def test_delete_view_refuses_published_item(admin_client, db, visibility, method):
+    item = ScheduleItemFactory(title="Opening", visibility=visibility)
+    url = admin_url(ScheduleItem, "delete", item.pk)
+
+    response = (
+        admin_client.get(url, follow=True) if method == "get" else admin_client.post(url, {"post": "yes"}, follow=True)
+    )
+
+    assert response.redirect_chain == [(admin_url(ScheduleItem, "change", item.pk), 302)]
+    assert shown_messages(response) == [("error", PUBLISHED_ONE)]
+    assert ScheduleItem.objects.filter(pk=item.pk, title="Opening", status=ItemStatus.CONFIRMED).exists()
+
+
+@pytest.mark.parametrize("confirmed", [False, True], ids=["choose", "confirm"])
+def test_delete_selected_refuses_selection_with_published_items(admin_client, db, confirmed):
+    items = [ScheduleItemFactory(visibility=visibility) for visibility in [Visibility.INTERNAL, *PUBLISHED[:2]]]
+
+    response = run_action(
+        admin_client, ScheduleItem, "delete_selected", items, **({"post": "yes"} if confirmed else {})
+    )
+
+    assert response.redirect_chain == [("/admin/ceremony/scheduleitem/", 302)]
+    assert shown_messages(response) == [
+        (
+            "error",
+            "2 selected items are published (public or shown to delegations) and cannot be deleted: "
+            "cancel them instead, so that calendars show the cancellation.",
+        )
+    ]
+    assert ScheduleItem.objects.count() == 3
+
+
+def test_delete_view_deletes_staff_only_item(admin_client, db):
+    item = ScheduleItemFactory(title="Security sweep", visibility=Visibility.INTERNAL)
+    url = admin_url(ScheduleItem, "delete", item.pk)
+
+    confirmation = admin_client.get(url)
+    response = admin_client.post(url, {"post": "yes"}, follow=True)
+
+    assert 'Are you sure you want to delete the schedule item "Security sweep"?' in plain(page_text(confirmation))
+    assert response.redirect_chain == [("/admin/ceremony/scheduleitem/", 302)]
+    assert shown_messages(response) == [("success", "The schedule item “Security sweep” was deleted successfully.")]
+    assert not ScheduleItem.objects.exists()
+
+
+def test_delete_selected_deletes_staff_only_items(admin_client, db):
+    items = ScheduleItemFactory.create_batch(2, visibility=Visibility.INTERNAL)
+    kept = ScheduleItemFactory(title="Opening", visibility=Visibility.PUBLIC)
+
+    confirmation = run_action(admin_client, ScheduleItem, "delete_selected", items)
+    response = run_action(admin_client, ScheduleItem, "delete_selected", items, post="yes")
+
+    assert "Are you sure you want to delete the selected schedule items?" in page_text(confirmation)
+    assert shown_messages(response) == [("success", "Successfully deleted 2 schedule items.")]
+    assert list(ScheduleItem.objects.all()) == [kept]
+
+
+# --- 6. Delegates inline, one head ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def delegation(db):
+    """France at the current ceremony with two members, neither of them head."""
+    france = DelegationFactory(ceremony=CeremonyFactory(is_current=True), country="FR", name="France")
+    DelegateFactory(delegation=france, name="Jean Dupont", position="Ambassador")
+    DelegateFactory(delegation=france, name="Marie Curie", position="Legal adviser")
+    return france
+
+
+def members_of(delegation):
+    return list(delegation.members.order_by("name").values_list("name", "is_head"))
+
+
+def test_delegation_change_page_shows_members_inline(admin_client, delegation):
+    values = form_values(admin_client.get(admin_url(Delegation, "change", delegation.pk)))
+
+    assert values["members-TOTAL_FORMS"] == values["members-INITIAL_FORMS"] == "2"
+    assert [(values[f"members-{i}-name"], values[f"members-{i}-position"]) for i in range(2)] == [
+        ("Jean Dupont", "Ambassador"),
+        ("Marie Curie", "Legal adviser"),
+    ]
+
+
+def test_delegation_change_with_one_head_saves(admin_client, delegation):
+    url = admin_url(Delegation, "change", delegation.pk)
+    values = form_values(admin_client.get(url))
+    values["members-0-is_head"] = "on"
+    add_inline_row(values, "members", name="Paul Martin", position="Security officer")
+
+    response = admin_client.post(url, values)
+
+    assert response.status_code == 302
+    assert members_of(delegation) == [("Jean Dupont", True), ("Marie Curie", False), ("Paul Martin", False)]
+
+
+@pytest.mark.parametrize(
+    ("ticked", "added"), [(2, 0), (0, 2), (1, 1)], ids=["two-ticked", "two-added", "one-ticked-one-added"]
+)
+def test_delegation_change_with_two_heads_shows_error_and_saves_nothing(admin_client, delegation, ticked, added):
+    url = admin_url(Delegation, "change", delegation.pk)
+    values = form_values(admin_client.get(url))
+    values["hotel"] = "Hotel Metropole"
+    for index in range(ticked):
+        values[f"members-{index}-is_head"] = "on"
+    for name in ["Paul Martin", "Anne Leroy"][:added]:
+        add_inline_row(values, "members", name=name, is_head="on")
+
+    response = admin_client.post(url, values)
+
+    assert response.status_code == 200
+    assert formset_errors(response) == [TWO_HEADS]
+    delegation.refresh_from_db()
+    assert delegation.hotel == ""
+    assert members_of(delegation) == [("Jean Dupont", False), ("Marie Curie", False)]
+
+
+# --- 7. Inviting states ---------------------------------------------------------------------------------------------
+
+
+def test_state_invite_creates_delegations_and_skips_invited_states(admin_client, seeded):
+    ceremony = Ceremony.objects.get(is_current=True)
+    states = State.objects.filter(country__in=["GB", "VA", "VN"])  # Viet Nam, the host, is already there
+
+    response = run_action(admin_client, State, "invite", states)
+
+    assert shown_messages(response) == [
+        ("success", f"2 delegations invited to {CEREMONY_NAME}. 1 state already had a delegation.")
+    ]
+    invited = ceremony.delegations.filter(country__in=["GB", "VA", "VN"]).order_by("country")
+    assert [(d.country.code, d.name, d.kind, d.status) for d in invited] == [
+        ("GB", "United Kingdom of Great Britain and Northern Ireland", "member_state", "invited"),
+        ("VA", "Holy See", "observer_state", "invited"),
+        ("VN", "Viet Nam", "member_state", "confirmed"),
+    ]
+
+
+def test_state_invite_again_skips_every_state(admin_client, seeded):
+    states = State.objects.filter(country__in=["GB", "VA"])
+    run_action(admin_client, State, "invite", states)
+
+    response = run_action(admin_client, State, "invite", states)
+
+    assert shown_messages(response) == [
+        ("success", f"0 delegations invited to {CEREMONY_NAME}. 2 states already had a delegation.")
+    ]
+    assert Delegation.objects.filter(country__in=["GB", "VA"]).count() == 2
+
+
+def test_state_invite_without_ceremony_shows_error(admin_client, db):
+    response = run_action(admin_client, State, "invite", [StateFactory()])
+
+    assert shown_messages(response) == [("error", "There is no ceremony to invite to yet.")]
+    assert not Delegation.objects.exists()
+
+
+# --- 8. Changelist queries do not grow with rows --------------------------------------------------------------------
+
+COUNTRY_CODES = [code for code, _name in countries]
+
+
+def schedule_items(ceremony, numbers):
+    for n in numbers:
+        item = ScheduleItemFactory(
+            ceremony=ceremony, visibility=Visibility.INVITED, starts_at=hanoi(25, 8) + dt.timedelta(minutes=10 * n)
+        )
+        item.supporting_agencies.add(*AgencyFactory.create_batch(2))
+        item.invited_delegations.add(DelegationFactory(ceremony=ceremony, country=COUNTRY_CODES[n]))
+
+
+def delegations(ceremony, numbers):
+    for n in numbers:
+        DelegateFactory.create_batch(2, delegation=DelegationFactory(ceremony=ceremony, country=COUNTRY_CODES[n]))
+
+
+def delegates(ceremony, numbers):
+    for n in numbers:
+        DelegateFactory(delegation=DelegationFactory(ceremony=ceremony, country=COUNTRY_CODES[n]))
+
+
+def full_powers(ceremony, numbers):
+    for n in numbers:
+        FullPowersFactory(
+            signatory__delegation=DelegationFactory(ceremony=ceremony, country=COUNTRY_CODES[n]),
+            verified_by=get_user_model().objects.create_user(f"verifier-{n}"),
+        )
+
+
+def officials(ceremony, numbers):
+    OfficialFactory.create_batch(len(numbers))
+
+
+def rooms(ceremony, numbers):
+    RoomFactory.create_batch(len(numbers))
+
+
+def agencies(ceremony, numbers):
+    for agency in AgencyFactory.create_batch(len(numbers)):
+        OfficialFactory.create_batch(2, agency=agency)
+
+
+def milestones(ceremony, numbers):
+    MilestoneFactory.create_batch(len(numbers), ceremony=ceremony)
+
+
+def key_figures(ceremony, numbers):
+    KeyFigureFactory.create_batch(len(numbers), ceremony=ceremony)
+
+
+def changelist_queries(client, model):
+    """The number of queries the changelist takes, and the rows it shows."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    return len(queries), len(changelist_rows(response))
+
+
+# Session, user, the header's ceremony, two counts (filtered and total) and the page of rows are 6 queries;
+# each related-object list filter adds one, a date hierarchy two.
+CHANGELIST_QUERIES = [
+    (ScheduleItem, schedule_items, 11),
+    (Delegation, delegations, 7),
+    (Delegate, delegates, 7),
+    (FullPowers, full_powers, 7),
+    (Official, officials, 7),
+    (Room, rooms, 7),
+    (Agency, agencies, 6),
+    (Milestone, milestones, 9),
+    (KeyFigure, key_figures, 7),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "make_rows", "expected"),
+    [pytest.param(*case, id=case[0].__name__) for case in CHANGELIST_QUERIES],
+)
+def test_changelist_queries_do_not_grow_with_rows(admin_client, db, model, make_rows, expected):
+    ceremony = CeremonyFactory(is_current=True)
+    make_rows(ceremony, range(3))
+    small, shown = changelist_queries(admin_client, model)
+    assert shown == 3
+    make_rows(ceremony, range(3, 30))
+    large, shown = changelist_queries(admin_client, model)
+    assert shown == 30
+
+    assert small == large == expected
+
+
+# --- Private links issued from the admin ----------------------------------------------------------------------------
+
+
+def issued_urls(response):
+    return re.findall(r"<code>(https?://[^<]+)</code>", page_text(response))
+
+
+def test_issue_access_links_shows_each_delegations_new_link_once(admin_client, client, db):
+    first, second = DelegationFactory(country="FR"), DelegationFactory(country="JP", ceremony=CeremonyFactory())
+    response = run_action(admin_client, Delegation, "issue_access_links", [first, second])
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "no-referrer"
+    urls = issued_urls(response)
+    assert len(urls) == 2
+    assert all(re.fullmatch(r"http://testserver/d/[A-Za-z0-9_-]{43}/calendar\.ics", url) for url in urls)
+    assert "webcal://testserver/d/" in page_text(response)
+    assert client.get(urls[0]).status_code == 200
+
+    again = issued_urls(run_action(admin_client, Delegation, "issue_access_links", [first]))
+    assert client.get(urls[0]).status_code == 404  # the old link stopped working
+    assert client.get(again[0]).status_code == 200
+
+
+def test_issue_calendar_links_for_staff(admin_client, client, db):
+    CeremonyFactory(is_current=True)
+    member = StaffMember.objects.create(user=get_user_model().objects.create_user("liaison"), agency=AgencyFactory())
+    response = run_action(admin_client, StaffMember, "issue_calendar_links", [member])
+
+    [url] = issued_urls(response)
+    assert re.fullmatch(r"http://testserver/staff/[A-Za-z0-9_-]{43}/calendar\.ics", url)
+    assert client.get(url).status_code == 200
+    member.refresh_from_db()
+    assert member.token_issued_at is not None
+    assert url.split("/")[-2] not in member.token_hash
