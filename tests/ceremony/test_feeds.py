@@ -299,3 +299,31 @@ def test_feed_query_count_does_not_grow_with_items(client, world, kind, queries,
 def test_no_ceremony_means_no_programme(client, db):
     assert client.get("/programme.ics").status_code == 404
     assert ScheduleItem.objects.count() == 0
+
+
+# --- what a subscriber's app sees after a change ---------------------------------------------------------------------
+
+
+def test_a_moved_item_reaches_the_feed_with_a_higher_sequence(client, world):
+    before = icalcheck.events(client.get("/programme.ics").content)["opening"]
+    world.items.opening.starts_at = hanoi(25, 9, 30)
+    world.items.opening.save()
+    after = icalcheck.events(client.get("/programme.ics").content)["opening"]
+    assert (before.sequence.value, after.sequence.value) == ("0", "1")
+    assert icalcheck.utc(after.dtstart.value) == dt.datetime(2025, 10, 25, 2, 30, tzinfo=dt.UTC)
+    assert after.uid.value == before.uid.value
+
+
+def test_a_retitled_item_keeps_its_sequence_in_the_feed(client, world):
+    world.items.opening.title = "Opening ceremony"
+    world.items.opening.save()
+    assert icalcheck.events(client.get("/programme.ics").content)["opening"].sequence.value == "0"
+
+
+def test_a_delegation_name_cannot_break_its_calendar(client, world):
+    world.alpha.name = "France\r\nX-INJECTED:1\u2028BEGIN:VEVENT"
+    world.alpha.save()
+    response = client.get(delegation_url(world.alpha_token))
+    assert set(icalcheck.property_names(response.content)) <= icalcheck.KNOWN
+    assert "\u2028" not in response.content.decode()
+    assert "X-WR-CALNAME:Hanoi signing — France X-INJECTED:1 BEGIN:VEVENT" in icalcheck.unfolded_lines(response.content)
