@@ -25,6 +25,15 @@ def staff_url(token):
     return f"/staff/{token}/calendar.ics"
 
 
+def feed_url(world, kind):
+    return {
+        "programme": "/programme.ics",
+        "delegation": delegation_url(world.alpha_token),
+        "staff": staff_url(world.staff_token),
+        "item": "/items/opening.ics",
+    }[kind]
+
+
 # --- who sees what -------------------------------------------------------------------------
 
 
@@ -145,12 +154,7 @@ def test_the_same_item_has_the_same_uid_in_every_export(client, world):
 
 @pytest.mark.parametrize("kind", ["programme", "delegation", "staff", "item"])
 def test_identical_data_gives_identical_bytes_and_validators(client, world, kind):
-    url = {
-        "programme": "/programme.ics",
-        "delegation": delegation_url(world.alpha_token),
-        "staff": staff_url(world.staff_token),
-        "item": "/items/opening.ics",
-    }[kind]
+    url = feed_url(world, kind)
     first, second = client.get(url), client.get(url)
     assert first.content == second.content
     assert first["ETag"] == second["ETag"]
@@ -279,12 +283,7 @@ def _add_items(world, count):
 
 @pytest.mark.parametrize(("kind", "queries"), [("programme", 2), ("delegation", 2), ("staff", 3), ("item", 1)])
 def test_feed_query_count_does_not_grow_with_items(client, world, kind, queries, django_assert_num_queries):
-    url = {
-        "programme": "/programme.ics",
-        "delegation": delegation_url(world.alpha_token),
-        "staff": staff_url(world.staff_token),
-        "item": "/items/opening.ics",
-    }[kind]
+    url = feed_url(world, kind)
     _add_items(world, 3)
     with django_assert_num_queries(queries):
         small = client.get(url)
