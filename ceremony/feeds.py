@@ -6,7 +6,6 @@ it load the items and build the calendar with :mod:`ceremony.ical`.
 """
 
 import hashlib
-from functools import wraps
 
 from django.core.cache import cache
 from django.db.models import Subquery
@@ -23,6 +22,7 @@ from delegations.models import Delegation
 from .enums import Visibility
 from .ical import build_calendar
 from .models import Ceremony, ScheduleItem, StaffMember
+from .privacy import private_link
 from .tokens import find_by_token
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -30,22 +30,6 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 FORMAT_VERSION = "1"
 LANGUAGES = ("en", "vi")
 CACHE_SECONDS = 24 * 3600
-
-
-def private_link(view):
-    """Headers for pages behind a secret link: never sent on as a referrer, never indexed."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            response = view(request, *args, **kwargs)
-        except Http404:
-            response = HttpResponse(_("Not found."), status=404, content_type="text/plain; charset=utf-8")
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return wrapper
 
 
 def _language(request):
@@ -121,7 +105,7 @@ def _item_visible_with_token(item, token):
     return False
 
 
-@private_link
+@private_link(plain=True)
 @require_safe
 def item_ics(request, uid):
     item = ScheduleItem.objects.for_calendar().filter(uid=uid).first()
@@ -144,7 +128,7 @@ def item_ics(request, uid):
     )
 
 
-@private_link
+@private_link(plain=True)
 @require_safe
 def delegation_calendar(request, token):
     delegation = find_by_token(Delegation.objects.select_related("ceremony"), token)
@@ -173,7 +157,7 @@ def delegation_calendar(request, token):
     return _respond(request, etag=etag, last_modified=last_modified, private=True, build=build, lang=lang)
 
 
-@private_link
+@private_link(plain=True)
 @require_safe
 def staff_calendar(request, token):
     ceremony_pk, ceremony_stamp = _current_stamp()

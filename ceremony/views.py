@@ -1,9 +1,62 @@
-"""Small views of the programme app."""
+"""Public pages of the programme, and the health check."""
+
+import datetime
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from . import selectors
+from .enums import ItemKind
+from .models import Ceremony
+
+
+def subscribe_links(request, path, *, lang=None):
+    """The https address of a feed (for Google Calendar and copying) and its webcal:// twin (one tap in apps)."""
+    url = request.build_absolute_uri(path + (f"?lang={lang}" if lang and lang != "en" else ""))
+    return {"https": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+
+
+def _current_ceremony():
+    ceremony = Ceremony.objects.current()
+    if ceremony is None:
+        raise Http404("No ceremony yet.")
+    return ceremony
+
+
+@require_safe
+def programme(request):
+    ceremony = _current_ceremony()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = None
+    kind = request.GET.get("kind") or None
+    context = {
+        "ceremony": ceremony,
+        "days": selectors.programme_days(ceremony=ceremony, day=day, kind=kind),
+        "all_days": selectors.ceremony_days(ceremony),
+        "kinds": ItemKind.choices,
+        "selected_day": day,
+        "selected_kind": kind if kind in ItemKind.values else None,
+        "feed": subscribe_links(request, reverse("ceremony:programme-ics"), lang=get_language()),
+    }
+    return render(request, "ceremony/programme.html", context)
+
+
+@require_safe
+def about(request):
+    ceremony = _current_ceremony()
+    context = {
+        "ceremony": ceremony,
+        "milestones": ceremony.milestones.select_related("source"),
+        "figures": ceremony.key_figures.select_related("source"),
+    }
+    return render(request, "ceremony/about.html", context)
 
 
 @never_cache
@@ -14,6 +67,6 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:
+    except Exception as exc:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,17 +1,17 @@
 """The organizers' admin for delegations, delegates and full powers."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from ceremony.admin import issued_links_response
 from ceremony.models import Ceremony
 
 from . import services
+from .forms import OneHeadFormSet
 from .models import Delegate, Delegation, FullPowers, State
 
 
@@ -46,22 +46,9 @@ class StateAdmin(admin.ModelAdmin):
         return request.user.has_perm("delegations.add_delegation")
 
 
-class DelegateInlineFormSet(BaseInlineFormSet):
-    def clean(self):
-        # Each form checks one_head_per_delegation against the database only, so two members
-        # ticked as head in the same submission would both pass and the save would fail.
-        super().clean()
-        heads = [form for form in self.forms if form.cleaned_data.get("is_head") and not self._should_delete_form(form)]
-        if len(heads) > 1:
-            raise ValidationError(
-                _("A delegation has only one head of delegation: tick “head of delegation” for one member."),
-                code="one_head_per_delegation",
-            )
-
-
 class DelegateInline(admin.TabularInline):
     model = Delegate
-    formset = DelegateInlineFormSet
+    formset = OneHeadFormSet
     extra = 0
     fields = [
         "name",
@@ -77,7 +64,7 @@ class DelegateInline(admin.TabularInline):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "kind",
@@ -137,7 +124,7 @@ class HasFullPowersFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delegate)
-class DelegateAdmin(admin.ModelAdmin):
+class DelegateAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "delegation",

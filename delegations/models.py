@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from ceremony.fields import AwareDateTimeField
 from ceremony.models import Ceremony, Source
@@ -84,6 +85,9 @@ class Delegation(models.Model):
     token_issued_at = models.DateTimeField(_("access link issued"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    # Every change, by an organizer or through the delegation's own link, with who and when.
+    history = HistoricalRecords(excluded_fields=["token_hash", "sort_name", "updated_at"])
 
     class Meta:
         verbose_name = _("delegation")
@@ -177,6 +181,8 @@ class Delegate(models.Model):
     )
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("delegate")

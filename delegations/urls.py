@@ -4,8 +4,13 @@ from django.urls import path
 
 from ceremony import feeds
 
+from . import views
+
 app_name = "delegations"
 
+# Token URLs take any string; the views answer 404, so a malformed token looks like a wrong one.
 urlpatterns = [
+    path("d/<str:token>/", views.page, name="page"),
+    path("d/<str:token>/edit/", views.edit, name="edit"),
     path("d/<str:token>/calendar.ics", feeds.delegation_calendar, name="calendar"),
 ]

@@ -1,0 +1,30 @@
+"""Template helpers of the planner's pages."""
+
+from django import template
+from django.utils import formats, timezone
+
+register = template.Library()
+
+
+@register.filter
+def localized(obj, field):
+    """``{{ item|localized:"title" }}``: the Vietnamese text in Vietnamese where there is one, else English."""
+    return obj.localized(field)
+
+
+@register.simple_tag
+def time_range(item):
+    """'09:00–10:30' in the item's ceremony zone; the end gets its date when it falls on another day."""
+    zone = item.ceremony.zone
+    start, end = timezone.localtime(item.starts_at, zone), timezone.localtime(item.ends_at, zone)
+    until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%d/%m %H:%M")
+    return f"{start:%H:%M}–{until}"
+
+
+@register.filter
+def figure(value):
+    """A key figure's number as people write it: 79.1, 16,000 (16.000 in Vietnamese), no trailing zeros."""
+    value = value.normalize()
+    if value == value.to_integral():
+        value = value.quantize(1)
+    return formats.number_format(value, use_l10n=True, force_grouping=True)

@@ -1,0 +1,90 @@
+"""The delegation's self-service form: what a delegation may correct itself, and nothing organizers own."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from .enums import DelegationStatus
+from .models import Delegate, Delegation
+
+# Organizers own the status once the delegation has arrived or left, and every field not listed here:
+# accreditation, security clearance, the order of signing, full powers and their verification.
+SELF_SERVICE_DELEGATION_FIELDS = ["contact_email", "contact_phone", "arrival_at", "departure_at", "hotel"]
+SELF_SERVICE_DELEGATE_FIELDS = ["name", "position", "rank", "is_head", "is_signatory", "email", "phone"]
+ATTENDANCE = [
+    (DelegationStatus.CONFIRMED, _("Yes, we will attend")),
+    (DelegationStatus.DECLINED, _("No, we will not attend")),
+]
+
+
+class OneHeadFormSet(BaseInlineFormSet):
+    """Members edited together: at most one of them is head of delegation."""
+
+    def clean(self):
+        # Each form checks one_head_per_delegation against the database only, so two members
+        # ticked as head in the same submission would both pass and the save would fail.
+        super().clean()
+        heads = [form for form in self.forms if form.cleaned_data.get("is_head") and not self._should_delete_form(form)]
+        if len(heads) > 1:
+            raise ValidationError(
+                _("A delegation has only one head of delegation: tick “head of delegation” for one member."),
+                code="one_head_per_delegation",
+            )
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's date and time picker; the value is read in the ceremony's zone, which the view activates."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DelegationSelfServiceForm(forms.ModelForm):
+    attendance = forms.ChoiceField(
+        label=_("Will your delegation attend?"), choices=ATTENDANCE, widget=forms.RadioSelect
+    )
+
+    class Meta:
+        model = Delegation
+        fields = ["attendance", *SELF_SERVICE_DELEGATION_FIELDS]
+        widgets = {"arrival_at": LocalDateTimeInput(), "departure_at": LocalDateTimeInput()}
+
+    def __init__(self, *args, zone_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        status = self.instance.status
+        if status != DelegationStatus.INVITED:
+            self.fields["attendance"].initial = (
+                DelegationStatus.DECLINED if status == DelegationStatus.DECLINED else DelegationStatus.CONFIRMED
+            )
+        if status in (DelegationStatus.ARRIVED, DelegationStatus.DEPARTED):
+            # Organizers record arrival and departure; attendance is settled.
+            self.fields["attendance"].disabled = True
+            self.fields["attendance"].required = False
+        for name in ("arrival_at", "departure_at"):
+            self.fields[name].help_text = _("Local time in Hanoi (%(zone)s).") % {"zone": zone_label}
+
+    def save(self, commit=True):
+        if not self.fields["attendance"].disabled:
+            self.instance.status = self.cleaned_data["attendance"]
+        return super().save(commit=commit)
+
+
+class DelegateSelfServiceForm(forms.ModelForm):
+    class Meta:
+        model = Delegate
+        fields = SELF_SERVICE_DELEGATE_FIELDS
+
+
+DelegateFormSet = inlineformset_factory(
+    Delegation,
+    Delegate,
+    form=DelegateSelfServiceForm,
+    formset=OneHeadFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=60,
+    validate_max=True,
+)

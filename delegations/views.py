@@ -1,0 +1,124 @@
+"""A delegation's private page and its self-service form, both behind the delegation's access link."""
+
+import datetime
+from urllib.parse import quote
+
+import segno
+from django.contrib import messages
+from django.core.signing import BadSignature
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from ceremony import selectors
+from ceremony.privacy import private_link
+from ceremony.tokens import find_by_token
+from ceremony.views import subscribe_links
+
+from .forms import DelegateFormSet, DelegationSelfServiceForm
+from .models import Delegation
+
+SEEN_COOKIE = "seen"
+SEEN_SALT = "delegation-page-seen"
+SELF_SERVICE_REASON = "Changed through the delegation's access link"
+
+
+def _delegation(token):
+    delegation = find_by_token(Delegation.objects.select_related("ceremony"), token)
+    if delegation is None:
+        raise Http404
+    return delegation
+
+
+def _last_visit(request):
+    try:
+        raw = request.get_signed_cookie(SEEN_COOKIE, salt=SEEN_SALT)
+        return datetime.datetime.fromisoformat(raw)
+    except (KeyError, BadSignature, ValueError):
+        return None
+
+
+@private_link
+@require_safe
+def page(request, token):
+    delegation = _delegation(token)
+    ceremony = delegation.ceremony
+    items = selectors.delegation_schedule(delegation=delegation)
+    last_visit = _last_visit(request)
+    changed = selectors.changed_since(items, last_visit)
+    feed = subscribe_links(request, reverse("delegations:calendar", args=[token]), lang=request.LANGUAGE_CODE)
+    context = {
+        "ceremony": ceremony,
+        "delegation": delegation,
+        "days": selectors.group_by_day(ceremony, items),
+        "own_slots": {item.uid for item in selectors.signing_slots(items, delegation)},
+        "slots": selectors.signing_slots(items, delegation),
+        "changed": changed,
+        "changed_uids": {item.uid for item in changed},
+        "last_visit": last_visit,
+        "members": list(delegation.members.all()),
+        "feed": feed,
+        "google_url": "https://calendar.google.com/calendar/r?cid=" + quote(feed["webcal"], safe=""),
+        "qr_svg": mark_safe(segno.make(feed["https"], error="m").svg_inline(scale=4, border=2)),  # noqa: S308 - segno output
+        "item_token": token,
+        "edit_url": reverse("delegations:edit", args=[token]),
+    }
+    response = render(request, "delegations/page.html", context)
+    response.set_signed_cookie(
+        SEEN_COOKIE,
+        timezone.now().isoformat(),
+        salt=SEEN_SALT,
+        max_age=60 * 60 * 24 * 365,
+        path=reverse("delegations:page", args=[token]),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@private_link
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit(request, token):
+    delegation = _delegation(token)
+    ceremony = delegation.ceremony
+    # Times typed into the form are Hanoi times, whatever the phone's own zone.
+    with timezone.override(ceremony.zone):
+        form_kwargs = {"instance": delegation, "zone_label": ceremony.zone_label}
+        if request.method == "POST":
+            form = DelegationSelfServiceForm(request.POST, **form_kwargs)
+            formset = DelegateFormSet(request.POST, instance=delegation, prefix="members")
+            if form.is_valid() and formset.is_valid():
+                _save(form, formset)
+                messages.success(request, _("Saved. The protocol team sees your changes."))
+                return redirect("delegations:page", token=token)
+            messages.error(request, _("Nothing was saved: please correct the fields marked below."))
+        else:
+            form = DelegationSelfServiceForm(**form_kwargs)
+            formset = DelegateFormSet(instance=delegation, prefix="members")
+        context = {"ceremony": ceremony, "delegation": delegation, "form": form, "formset": formset, "token": token}
+        response = render(request, "delegations/edit.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@transaction.atomic
+def _save(form, formset):
+    """Save the delegation and its members together, each change marked as made through the link."""
+    delegation = form.save(commit=False)
+    delegation._change_reason = SELF_SERVICE_REASON
+    delegation.save()
+    members = formset.save(commit=False)
+    for member in formset.deleted_objects:
+        member._change_reason = SELF_SERVICE_REASON
+        member.delete()
+    # Clear a head who is being replaced first, so the one-head constraint holds at every step.
+    for member in sorted(members, key=lambda m: m.is_head):
+        member._change_reason = SELF_SERVICE_REASON
+        member.save()
