@@ -22,7 +22,7 @@ def subscribe_links(request, path, *, lang=None):
 
 
 def _current_ceremony():
-    ceremony = Ceremony.objects.current()
+    ceremony = Ceremony.objects.select_related("venue").current()
     if ceremony is None:
         raise Http404("No ceremony yet.")
     return ceremony

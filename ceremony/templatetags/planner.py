@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -28,3 +29,17 @@ def figure(value):
     if value == value.to_integral():
         value = value.quantize(1)
     return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def long_date(value):
+    """'25 October 2025', '25 tháng 10 năm 2025': the date as the reader's language writes it."""
+    # Translators: a PHP-style date format (Django's date filter) for a date written out in full.
+    return formats.date_format(value, pgettext("date format", "j F Y"))
+
+
+@register.filter
+def long_day(value):
+    """'Saturday 25 October 2025', 'Thứ Bảy, 25 tháng 10 năm 2025': a day heading."""
+    # Translators: a PHP-style date format (Django's date filter) for a day heading with its weekday.
+    return formats.date_format(value, pgettext("date format", "l j F Y"))

@@ -1,0 +1,151 @@
+"""The public pages: the programme and the Convention's story."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from ceremony.enums import ItemKind, ItemStatus, Visibility
+from ceremony.models import ScheduleItem
+from tests.factories import DelegateFactory, ScheduleItemFactory, hanoi
+
+
+def item_ids(response):
+    return re.findall(r'id="item-([^"]+)"', response.content.decode())
+
+
+def test_programme_lists_public_items_by_day_in_hanoi_time(client, world):
+    response = client.get("/")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert item_ids(response) == ["opening", "closing"]
+    assert "Saturday 25 October 2025" in text
+    assert "Sunday 26 October 2025" in text
+    assert '<time datetime="2025-10-25T09:00:00+07:00">09:00–10:30</time>' in text
+    assert text.count("All times are Hanoi time (Asia/Ho_Chi_Minh, UTC+07:00).") == 1
+
+
+def test_programme_never_shows_delegation_staff_or_invited_items(client, world):
+    ids = item_ids(client.get("/"))
+    for hidden in ("briefing", "alpha-slot", "beta-slot", "security-sweep", "press-prep"):
+        assert hidden not in ids
+
+
+def test_programme_shows_no_personal_data(client, world):
+    DelegateFactory(delegation=world.alpha, name="Jeanne Martin", email="jeanne@example.fr")
+    text = client.get("/").content.decode() + client.get("/about/").content.decode()
+    assert "Jeanne" not in text
+    assert "jeanne@example.fr" not in text
+
+
+def test_programme_strikes_cancelled_items_and_marks_changed_ones(client, world):
+    world.items.opening.starts_at = hanoi(25, 9, 15)
+    world.items.opening.save()
+    text = client.get("/").content.decode()
+    closing = text[text.index('id="item-closing"') - 120 :]
+    assert "item-cancelled" in closing[:200]
+    assert ">Cancelled</span>" in closing
+    opening = text[text.index('id="item-opening"') : text.index('id="item-closing"')]
+    assert ">Changed</span>" in opening
+    assert "09:15–10:30" in opening
+
+
+def test_programme_marks_tentative_items(client, world):
+    ScheduleItemFactory(ceremony=world.ceremony, uid="draft", status=ItemStatus.TENTATIVE, visibility="public")
+    text = client.get("/").content.decode()
+    assert ">Tentative</span>" in text[text.index('id="item-draft"') :]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?day=2025-10-26", ["closing"]),
+        ("?kind=opening", ["opening"]),
+        ("?day=2025-10-25&kind=opening", ["opening"]),
+        ("?day=2025-10-26&kind=opening", []),
+        ("?day=yesterday&kind=nonsense", ["opening", "closing"]),
+    ],
+)
+def test_programme_filters_by_day_and_kind(client, world, query, expected):
+    world.items.opening.kind = ItemKind.OPENING
+    world.items.opening.save()
+    assert item_ids(client.get("/" + query)) == expected
+
+
+def test_programme_offers_subscription_and_download(client, world):
+    text = client.get("/").content.decode()
+    assert 'href="webcal://testserver/programme.ics"' in text
+    assert 'value="http://testserver/programme.ics"' in text
+    assert 'href="/items/opening.ics"' in text
+
+
+def test_programme_in_vietnamese(client, world):
+    client.cookies["django_language"] = "vi"
+    text = client.get("/").content.decode()
+    assert '<html lang="vi">' in text
+    assert "Khai mạc" in text
+    assert 'href="webcal://testserver/programme.ics?lang=vi"' in text
+
+
+def test_language_switch_sets_the_language_and_returns(client, world):
+    response = client.post("/i18n/setlang/", {"language": "vi", "next": "/about/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/about/"
+    assert '<html lang="vi">' in client.get("/about/").content.decode()
+
+
+def test_programme_without_a_ceremony_is_a_friendly_404(client, db):
+    response = client.get("/")
+    assert response.status_code == 404
+    assert "This page does not exist" in response.content.decode()
+
+
+def _add_public_items(world, count):
+    for n in range(count):
+        start = hanoi(25, 12) + dt.timedelta(minutes=5 * n)
+        ScheduleItemFactory(
+            ceremony=world.ceremony, room=world.room, lead_agency=world.mps, visibility=Visibility.PUBLIC,
+            starts_at=start, ends_at=start + dt.timedelta(minutes=30),
+        )  # fmt: skip
+
+
+def test_programme_query_count_does_not_grow(client, world, django_assert_num_queries):
+    _add_public_items(world, 3)
+    with django_assert_num_queries(2):
+        client.get("/")
+    _add_public_items(world, 30)
+    with django_assert_num_queries(2):
+        response = client.get("/")
+    assert len(item_ids(response)) == 35
+
+
+def test_about_shows_milestones_and_figures_with_sources(client, seeded, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        response = client.get("/about/")
+    text = response.content.decode()
+    assert "78.44 million" in text
+    assert "nearly</span> 16,000" in text
+    assert "79.1%" in text
+    assert "The General Assembly adopts the Convention and chooses Hanoi for its signing" in text
+    assert "24 December 2024" in text
+    assert '<time datetime="2022-01-01">2022</time>' in text  # known to the year only
+    assert 'href="https://undocs.org/A/RES/74/247"' in text
+    assert text.count("Source:") == 15  # nine figures and six milestones
+
+
+def test_about_in_vietnamese_groups_digits_the_vietnamese_way(client, seeded):
+    client.cookies["django_language"] = "vi"
+    text = client.get("/about/").content.decode()
+    assert "người dùng Internet tại Việt Nam" in text
+    assert "16.000" in text
+
+
+def test_item_times_follow_the_ceremony_zone_not_the_server(client, world, settings):
+    settings.TIME_ZONE = "UTC"
+    timezone.activate("UTC")
+    try:
+        assert ">09:00–10:30</time>" in client.get("/").content.decode()
+    finally:
+        timezone.deactivate()
+    assert ScheduleItem.objects.get(uid="opening").starts_at == dt.datetime(2025, 10, 25, 2, tzinfo=dt.UTC)

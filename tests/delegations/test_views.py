@@ -1,0 +1,351 @@
+"""A delegation's private page and its self-service form."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+
+from ceremony.enums import ItemKind, Visibility
+from delegations.enums import ClearanceStatus, DelegationStatus, Rank
+from delegations.models import Delegate, Delegation
+from delegations.services import delegation_issue_token
+from delegations.views import SELF_SERVICE_REASON
+from tests.factories import DelegateFactory, ScheduleItemFactory, hanoi
+
+
+def page_url(token):
+    return f"/d/{token}/"
+
+
+def edit_url(token):
+    return f"/d/{token}/edit/"
+
+
+def item_ids(response):
+    return re.findall(r'id="item-([^"]+)"', response.content.decode())
+
+
+@pytest.fixture
+def slot(world):
+    """Alpha's signing slot, invited to Alpha only, and Alpha's place in the order."""
+    world.alpha.signing_order = 7
+    world.alpha.save()
+    item = ScheduleItemFactory(
+        ceremony=world.ceremony, uid="signing-alpha", kind=ItemKind.SIGNING, visibility=Visibility.INVITED,
+        starts_at=hanoi(25, 10, 35), ends_at=hanoi(25, 10, 40), room=world.room, title="Signing: France",
+    )  # fmt: skip
+    item.invited_delegations.add(world.alpha)
+    return item
+
+
+# --- the page --------------------------------------------------------------------------------------------------------
+
+
+def test_page_shows_the_delegations_own_schedule(client, world):
+    response = client.get(page_url(world.alpha_token))
+    assert response.status_code == 200
+    assert item_ids(response) == ["briefing", "opening", "alpha-slot", "closing"]
+
+
+def test_page_never_shows_another_delegations_items_or_staff_items(client, world):
+    ids = item_ids(client.get(page_url(world.alpha_token)))
+    assert "beta-slot" not in ids
+    assert "security-sweep" not in ids
+    assert "press-prep" not in ids
+
+
+def test_page_highlights_the_signing_slot_with_its_order(client, world, slot):
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    assert "Your signing slot" in text
+    assert "Saturday 25 October, 10:35–10:40, Plenary Hall. Your delegation signs in position 7." in text
+    own = text[text.index('id="item-signing-alpha"') - 200 : text.index('id="item-signing-alpha"')]
+    assert "item-signing-own" in own
+
+
+def test_page_shows_members_stay_and_liaison(client, world):
+    DelegateFactory(delegation=world.alpha, name="Jeanne Martin", position="Ambassador", is_head=True)
+    world.alpha.hotel = "Hotel Metropole"
+    world.alpha.liaison_officer = "Tran Van C, +84 90 000 0000"
+    world.alpha.arrival_at = hanoi(24, 15, 30)
+    world.alpha.save()
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    assert "Jeanne Martin, Ambassador" in text
+    assert "Head of delegation" in text
+    assert "Hotel Metropole" in text
+    assert "Tran Van C, +84 90 000 0000" in text
+    assert "Fri 24 Oct 2025, 15:30" in text
+
+
+def test_page_offers_webcal_google_and_a_qr_code(client, world):
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    feed = f"testserver/d/{world.alpha_token}/calendar.ics"
+    assert f'href="webcal://{feed}"' in text
+    assert f'value="http://{feed}"' in text
+    assert (
+        f'href="https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Ftestserver%2Fd%2F{world.alpha_token}' in text
+    )
+    assert re.search(r'<figure class="qr[^"]*"[^>]*>\s*<svg', text)
+
+
+def test_page_is_private(client, world):
+    response = client.get(page_url(world.alpha_token))
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_what_changed_since_the_last_visit(client, world):
+    first = client.get(page_url(world.alpha_token))
+    cookie = first.cookies["seen"]
+    assert cookie["path"] == page_url(world.alpha_token)
+    assert cookie["httponly"]
+    assert "What changed since your last visit" not in first.content.decode()
+
+    world.items.briefing.starts_at = hanoi(25, 7, 30)
+    world.items.briefing.save()
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    assert "What changed since your last visit" in text
+    changed = text[text.index("What changed since your last visit") : text.index("Your schedule")]
+    assert "Briefing" in changed
+    assert "Opening" not in changed
+
+    # Seen now: nothing new on the next visit.
+    assert "What changed since your last visit" not in client.get(page_url(world.alpha_token)).content.decode()
+
+
+def test_first_visit_lists_recently_moved_items_only(client, world):
+    world.items.opening.starts_at = hanoi(25, 9, 30)
+    world.items.opening.save()
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    changed = text[text.index("Recently moved or cancelled") : text.index("Your schedule")]
+    assert "Opening" in changed
+    assert "Briefing" not in changed
+
+
+def test_a_forged_last_visit_cookie_is_ignored(client, world):
+    client.cookies["seen"] = "2000-01-01T00:00:00+00:00"
+    assert client.get(page_url(world.alpha_token)).status_code == 200
+
+
+@pytest.mark.parametrize("url", [page_url("x" * 43), edit_url("x" * 43), page_url("short"), edit_url("short")])
+def test_unknown_token_gets_a_friendly_404_that_leaks_nothing(client, world, url):
+    response = client.get(url)
+    text = response.content.decode()
+    assert response.status_code == 404
+    assert "This page does not exist" in text
+    assert "France" not in text
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_rotated_token_is_refused(client, world):
+    delegation_issue_token(delegation=world.alpha)
+    assert client.get(page_url(world.alpha_token)).status_code == 404
+    assert client.get(edit_url(world.alpha_token)).status_code == 404
+
+
+def _add_items(world, count):
+    for n in range(count):
+        start = hanoi(26, 8) + dt.timedelta(minutes=5 * n)
+        item = ScheduleItemFactory(
+            ceremony=world.ceremony, room=world.room, lead_agency=world.mps,
+            visibility=[Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED][n % 3],
+            starts_at=start, ends_at=start + dt.timedelta(minutes=30),
+        )  # fmt: skip
+        item.invited_delegations.add(world.alpha)
+    DelegateFactory.create_batch(count, delegation=world.alpha)
+
+
+def test_page_query_count_does_not_grow(client, world, django_assert_num_queries):
+    _add_items(world, 3)
+    with django_assert_num_queries(3):
+        client.get(page_url(world.alpha_token))
+    _add_items(world, 30)
+    with django_assert_num_queries(3):
+        response = client.get(page_url(world.alpha_token))
+    assert len(item_ids(response)) == 4 + 33
+
+
+def test_page_in_vietnamese(client, world):
+    client.cookies["django_language"] = "vi"
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    assert '<html lang="vi">' in text
+    assert "Khai mạc" in text
+    assert f"/d/{world.alpha_token}/calendar.ics?lang=vi" in text
+
+
+# --- the form --------------------------------------------------------------------------------------------------------
+
+
+def form_data(delegation, **changes):
+    """What the browser posts for the delegation's form with its members as they are, plus ``changes``."""
+    members = list(delegation.members.order_by("pk"))
+    data = {
+        "attendance": "confirmed",
+        "contact_email": delegation.contact_email,
+        "contact_phone": delegation.contact_phone,
+        "arrival_at": "",
+        "departure_at": "",
+        "hotel": delegation.hotel,
+        "members-TOTAL_FORMS": str(len(members) + 1),
+        "members-INITIAL_FORMS": str(len(members)),
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+    }
+    for index, member in enumerate(members):
+        data.update(
+            {
+                f"members-{index}-id": str(member.pk),
+                f"members-{index}-name": member.name,
+                f"members-{index}-position": member.position,
+                f"members-{index}-rank": member.rank,
+                f"members-{index}-email": member.email,
+                f"members-{index}-phone": member.phone,
+                **({f"members-{index}-is_head": "on"} if member.is_head else {}),
+                **({f"members-{index}-is_signatory": "on"} if member.is_signatory else {}),
+            }
+        )
+    extra = len(members)
+    data.update({f"members-{extra}-rank": "other", f"members-{extra}-name": ""})
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def head(world):
+    return DelegateFactory(delegation=world.alpha, name="Jeanne Martin", rank=Rank.AMBASSADOR, is_head=True)
+
+
+def test_form_shows_only_what_the_delegation_may_change(client, world, head):
+    text = client.get(edit_url(world.alpha_token)).content.decode()
+    for field in ("attendance", "contact_email", "contact_phone", "arrival_at", "departure_at", "hotel"):
+        assert f'name="{field}"' in text
+    for owned in ("signing_order", "intends_to_sign", "liaison_officer", "notes", "status", "kind", "country"):
+        assert f'name="{owned}"' not in text
+    for owned in ("accreditation_status", "clearance_status"):
+        assert f'name="members-0-{owned}"' not in text
+    assert 'value="Jeanne Martin"' in text
+    assert "Local time in Hanoi (Asia/Ho_Chi_Minh, UTC+07:00)." in text
+
+
+def test_form_saves_details_and_members_and_records_who(client, world, head):
+    data = form_data(
+        world.alpha,
+        contact_email="protocol@france.example",
+        hotel="Hotel Metropole",
+        arrival_at="2025-10-24T10:00",
+        departure_at="2025-10-27T18:30",
+        **{"members-1-name": "Pierre Durand", "members-1-rank": "adviser", "members-1-position": "Adviser"},
+    )
+    response = client.post(edit_url(world.alpha_token), data, follow=True)
+    assert response.redirect_chain == [(page_url(world.alpha_token), 302)]
+    assert "Saved. The protocol team sees your changes." in response.content.decode()
+
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    assert alpha.status == DelegationStatus.CONFIRMED
+    assert alpha.hotel == "Hotel Metropole"
+    assert alpha.contact_email == "protocol@france.example"
+    # Typed as Hanoi time, stored as the UTC instant.
+    assert alpha.arrival_at == dt.datetime(2025, 10, 24, 3, 0, tzinfo=dt.UTC)
+    assert list(alpha.members.order_by("pk").values_list("name", "rank")) == [
+        ("Jeanne Martin", "ambassador"),
+        ("Pierre Durand", "adviser"),
+    ]
+    latest = alpha.history.first()
+    assert latest.history_change_reason == SELF_SERVICE_REASON
+    assert latest.history_user is None
+    assert Delegate.history.filter(name="Pierre Durand", history_type="+").get().history_change_reason == (
+        SELF_SERVICE_REASON
+    )
+
+
+def test_form_declines_attendance(client, world):
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined"))
+    assert Delegation.objects.get(pk=world.alpha.pk).status == DelegationStatus.DECLINED
+
+
+def test_form_deletes_a_member_and_moves_the_head(client, world, head):
+    other = DelegateFactory(delegation=world.alpha, name="Pierre Durand")
+    data = form_data(world.alpha)
+    data.pop("members-0-is_head")
+    data.update({"members-0-DELETE": "on", "members-1-is_head": "on"})
+    response = client.post(edit_url(world.alpha_token), data)
+    assert response.status_code == 302
+    assert list(world.alpha.members.values_list("name", "is_head")) == [("Pierre Durand", True)]
+    assert other.history.count() == 2
+
+
+def test_form_ignores_fields_organizers_own(client, world, head):
+    head.clearance_status = ClearanceStatus.CLEARED
+    head.save()
+    data = form_data(
+        world.alpha,
+        signing_order="1",
+        status="arrived",
+        liaison_officer="Someone else",
+        **{"members-0-clearance_status": "refused", "members-0-accreditation_status": "accredited"},
+    )
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    assert (alpha.signing_order, alpha.status, alpha.liaison_officer) == (None, "confirmed", "")
+    head.refresh_from_db()
+    assert (head.clearance_status, head.accreditation_status) == ("cleared", "pending")
+
+
+def test_attendance_is_settled_once_the_delegation_has_arrived(client, world):
+    world.alpha.status = DelegationStatus.ARRIVED
+    world.alpha.save()
+    text = client.get(edit_url(world.alpha_token)).content.decode()
+    assert re.search(r'<input[^>]*name="attendance"[^>]*disabled', text)
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined"))
+    assert Delegation.objects.get(pk=world.alpha.pk).status == DelegationStatus.ARRIVED
+
+
+def _refused(client, world, data, message):
+    before = (Delegation.objects.get(pk=world.alpha.pk).hotel, list(Delegate.objects.values_list("name", "is_head")))
+    response = client.post(edit_url(world.alpha_token), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Nothing was saved: please correct the fields marked below." in text
+    assert message in text
+    after = (Delegation.objects.get(pk=world.alpha.pk).hotel, list(Delegate.objects.values_list("name", "is_head")))
+    assert after == before
+    return text
+
+
+def test_departure_before_arrival_is_refused(client, world, head):
+    data = form_data(world.alpha, hotel="Changed", arrival_at="2025-10-25T10:00", departure_at="2025-10-24T10:00")
+    _refused(client, world, data, "Departure must be after arrival.")
+
+
+def test_an_invalid_email_is_refused(client, world, head):
+    _refused(client, world, form_data(world.alpha, hotel="Changed", contact_email="not-an-email"), "valid email")
+
+
+def test_an_over_long_name_is_refused(client, world, head):
+    data = form_data(world.alpha, hotel="Changed", **{"members-0-name": "N" * 201})
+    _refused(client, world, data, "Ensure this value has at most 200 characters (it has 201).")
+
+
+def test_a_second_head_is_refused_and_nothing_is_saved(client, world, head):
+    data = form_data(world.alpha, hotel="Changed", **{"members-1-name": "Pierre Durand", "members-1-is_head": "on"})
+    _refused(client, world, data, "A delegation has only one head of delegation")
+
+
+def test_missing_attendance_is_refused(client, world):
+    data = form_data(world.alpha, hotel="Changed")
+    data.pop("attendance")
+    _refused(client, world, data, "This field is required.")
+
+
+def test_post_without_csrf_token_is_refused(world):
+    csrf_client = Client(enforce_csrf_checks=True)
+    response = csrf_client.post(edit_url(world.alpha_token), form_data(world.alpha, hotel="Changed"))
+    assert response.status_code == 403
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == ""
+
+
+def test_form_in_vietnamese_keeps_the_vietnamese_content(client, world, head):
+    client.cookies["django_language"] = "vi"
+    response = client.get(edit_url(world.alpha_token))
+    assert '<html lang="vi">' in response.content.decode()
