@@ -1,6 +1,7 @@
 """A delegation's private page and its self-service form."""
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -349,3 +350,10 @@ def test_form_in_vietnamese_keeps_the_vietnamese_content(client, world, head):
     client.cookies["django_language"] = "vi"
     response = client.get(edit_url(world.alpha_token))
     assert '<html lang="vi">' in response.content.decode()
+
+
+def test_organizers_see_self_service_changes_in_the_history(client, admin_client, world, head):
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, hotel="Hotel Metropole"))
+    response = admin_client.get(f"/admin/delegations/delegation/{world.alpha.pk}/history/")
+    assert response.status_code == 200
+    assert SELF_SERVICE_REASON in html.unescape(response.content.decode())
