@@ -1,4 +1,6 @@
-"""Settings for the test suite: the real settings, with a throw-away secret key and a fast hasher."""
+"""Settings for the test suite: the production settings (debug off), with a throw-away secret key,
+a fast password hasher, and plain http, since the test client and the browser tests' live server
+speak no TLS. `tests/test_security.py` checks the real production settings in a subprocess."""
 
 import os
 import secrets
@@ -6,7 +8,15 @@ import secrets
 # A fresh random key per run: nothing secret lives in the repository.
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 from ceremony.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+# Tests render templates without collectstatic having run.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# No collected static folder in tests: WhiteNoise serves the apps' static files directly.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

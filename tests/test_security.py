@@ -1,0 +1,127 @@
+"""Security: production settings pass Django's deployment checks, every kind of page sends the
+security headers, logins are throttled, and foreign hosts and oversized requests are refused."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.django_db
+
+
+def production_env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PLANNER_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="ceremony.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="Xq8-Lm3_Zp7w" * 5,
+        DJANGO_ALLOWED_HOSTS="planner.example.org",
+        PLANNER_DATA_DIR=str(tmp_path),
+        **extra,
+    )
+    return env
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=production_env(tmp_path), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_cookies_are_secure_and_https_is_enforced(tmp_path):
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+        "s.SECURE_PROXY_SSL_HEADER)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=production_env(tmp_path, DJANGO_BEHIND_TLS_PROXY="1"),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.split() == ["True", "True", "True", "31536000", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
+
+
+def _urls(world):
+    return {
+        "programme": "/",
+        "about": "/about/",
+        "feed": "/programme.ics",
+        "delegation page": f"/d/{world.alpha_token}/",
+        "delegation form": f"/d/{world.alpha_token}/edit/",
+        "delegation feed": f"/d/{world.alpha_token}/calendar.ics",
+        "not found": "/d/unknown/",
+        "admin login": "/admin/login/",
+    }
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["programme", "about", "feed", "delegation page", "delegation form", "delegation feed", "not found", "admin login"],
+)
+def test_every_kind_of_page_sends_the_security_headers(client, world, kind):
+    response = client.get(_urls(world)[kind], secure=True)
+    csp = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    assert csp["script-src"] == "'self'"
+    assert csp["default-src"] == "'self'"
+    assert csp["object-src"] == "'none'"
+    assert csp["frame-ancestors"] == "'none'"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    private = kind.startswith("delegation") or kind == "not found"
+    assert response["Referrer-Policy"] == ("no-referrer" if private else "same-origin")
+
+
+@pytest.mark.parametrize("url", ["/", "/about/", "/admin/login/", "/admin/", "/admin/ceremony/scheduleitem/add/"])
+def test_no_page_has_an_inline_script(admin_client, world, url):
+    text = admin_client.get(url).content.decode()
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", text) == []
+    assert not re.search(r"\son[a-z]+=\"", text)  # no inline event handlers either
+
+
+def _login(client, password):
+    return client.post("/admin/login/?next=/admin/", {"username": "officer", "password": password})
+
+
+def test_repeated_wrong_passwords_lock_the_account_until_an_administrator_resets_it(client, db):
+    get_user_model().objects.create_user("officer", password="right-password-123", is_staff=True)
+    for _ in range(4):
+        assert _login(client, "wrong").status_code == 200  # the form again, with its error
+    assert _login(client, "wrong").status_code == 429  # the fifth failure locks
+    locked = _login(client, "right-password-123")
+    assert locked.status_code == 429
+    assert "locked" in locked.content.decode().lower()
+
+    call_command("axes_reset_username", "officer", verbosity=0)
+    assert _login(client, "right-password-123").status_code == 302
+
+
+def test_a_foreign_host_header_is_refused(client, world):
+    assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_too_many_form_fields_are_refused(client, world):
+    data = {f"field{n}": "x" for n in range(2100)}
+    assert client.post(f"/d/{world.alpha_token}/edit/", data).status_code == 400
+
+
+def test_an_oversized_form_field_is_refused(client, world):
+    response = client.post(f"/d/{world.alpha_token}/edit/", {"hotel": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 400
+
+
+def test_no_model_stores_passport_numbers():
+    from django.apps import apps
+
+    fields = [f"{m._meta.label}.{f.name}" for m in apps.get_models() for f in m._meta.get_fields()]
+    assert not [name for name in fields if "passport" in name.lower()]
