@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
+from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
 from .enums import Visibility
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
 
@@ -101,23 +102,37 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ceremony)
-class CeremonyAdmin(admin.ModelAdmin):
+class CeremonyAdmin(SigningAdminMixin, admin.ModelAdmin):
     list_display = ["name", "city", "first_day", "last_day", "time_zone", "is_current", "host_agency"]
     list_filter = ["is_current"]
     list_select_related = ["host_agency"]
     search_fields = ["name", "name_vi", "treaty_title", "city"]
-    autocomplete_fields = ["venue", "host_agency", "source"]
+    autocomplete_fields = ["venue", "host_agency", "signing_room", "source"]
+    readonly_fields = ["signing_links"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "name_vi", "slug", "treaty_title", "treaty_title_vi", "is_current"]}),
         (_("Where and when"), {"fields": ["city", "venue", "time_zone", "first_day", "last_day", "host_agency"]}),
-        (_("Signing"), {"fields": ["signing_order_rule", "drawn_letter"]}),
+        (
+            _("Signing"),
+            {
+                "fields": [
+                    "host_country",
+                    "signing_order_rule",
+                    "drawn_letter",
+                    "signing_starts_at",
+                    "signing_slot_minutes",
+                    "signing_room",
+                    "signing_links",
+                ]
+            },
+        ),
         (_("Source"), {"fields": ["source"]}),
     ]
 
 
 @admin.register(ScheduleItem)
-class ScheduleItemAdmin(admin.ModelAdmin):
+class ScheduleItemAdmin(ConflictWarningsMixin, admin.ModelAdmin):
     list_display = ["title", "when", "kind", "room", "lead_agency", "visibility", "status", "sequence"]
     list_filter = ["ceremony", "status", "kind", "visibility", "lead_agency", "room"]
     list_select_related = ["ceremony", "room", "lead_agency"]
@@ -133,6 +148,9 @@ class ScheduleItemAdmin(admin.ModelAdmin):
         (_("Details"), {"fields": ["description", "description_vi", "source"]}),
         (_("Calendar"), {"fields": ["uid", "sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def conflict_scope(self, obj):
+        return {"item_ids": [obj.pk]}
 
     @admin.display(description=_("when (ceremony time)"), ordering="starts_at")
     def when(self, obj):

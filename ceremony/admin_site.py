@@ -19,3 +19,12 @@ class PlannerAdminSite(admin.AdminSite):
         context["ceremony"] = ceremony
         context["site_header"] = _("%(name)s — planner") % {"name": ceremony} if ceremony else _("Ceremony planner")
         return context
+
+    def index(self, request, extra_context=None):
+        """The app list, with the readiness dashboard of the current ceremony above it."""
+        from .dashboard import readiness
+
+        ceremony = self.each_context(request)["ceremony"]
+        if ceremony is not None and request.user.has_perm("delegations.view_delegation"):
+            extra_context = {"readiness": readiness(ceremony=ceremony), **(extra_context or {})}
+        return super().index(request, extra_context)

@@ -12,8 +12,17 @@ from datetime import datetime, time, timedelta
 
 from django.db import transaction
 
-from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationKind, DelegationStatus, Membership, Rank
-from delegations.models import Delegate, Delegation, State, sort_key
+from delegations.enums import (
+    AccreditationStatus,
+    ClearanceStatus,
+    DelegationKind,
+    DelegationStatus,
+    Membership,
+    Rank,
+    VerificationStatus,
+)
+from delegations.models import Delegate, Delegation, FullPowers, State, sort_key
+from delegations.signing import needs_full_powers
 
 from .enums import ItemKind, ItemStatus, Visibility
 from .feeds_state import feeds_touch
@@ -53,6 +62,7 @@ def generate_demo(*, ceremony, items, delegations, seed=2025):
     rng = random.Random(seed)
     new_delegations = _delegations(ceremony, delegations, rng)
     delegates = _delegates(new_delegations, rng)
+    delegates += _signatories_and_full_powers(ceremony, rng)
     count = _items(ceremony, items, rng)
     feeds_touch(ceremony_ids=[ceremony.pk])  # bulk writes send no signals
     return count, len(new_delegations), delegates
@@ -117,6 +127,44 @@ def _delegates(delegations, rng):
             )
     Delegate.objects.bulk_create(rows, batch_size=BATCH)
     return len(rows)
+
+
+def _signatories_and_full_powers(ceremony, rng):
+    """Give a demo signatory to each delegation that means to sign without one (the seeded host has none),
+    and full powers in every state to the signatories who need them. Returns the delegates added."""
+    lacking = Delegation.objects.filter(ceremony=ceremony, intends_to_sign=True).exclude(members__is_signatory=True)
+    added = Delegate.objects.bulk_create(
+        [
+            Delegate(
+                delegation=delegation,
+                name=f"Demo signatory {delegation.pk}",
+                position="Head of delegation (demo)",
+                rank=Rank.HEAD_OF_STATE,
+                is_signatory=True,
+                email=f"signatory{delegation.pk}@demo.invalid",
+            )
+            for delegation in lacking
+        ]
+    )
+    first_day = ceremony.first_day
+    powers = []
+    for signatory in Delegate.objects.filter(
+        delegation__ceremony=ceremony, is_signatory=True, full_powers__isnull=True, email__endswith="@demo.invalid"
+    ).order_by("pk"):
+        if not needs_full_powers(signatory.rank) or rng.random() < 0.2:
+            continue  # some have sent nothing yet
+        status = rng.choices(list(VerificationStatus), weights=[4, 5, 1])[0]
+        powers.append(
+            FullPowers(
+                signatory=signatory,
+                issuing_authority="Demo Ministry of Foreign Affairs",
+                issued_on=first_day - timedelta(days=rng.randint(20, 60)),
+                copy_received_on=first_day - timedelta(days=rng.randint(2, 15)),
+                verification_status=status,
+            )
+        )
+    FullPowers.objects.bulk_create(powers, batch_size=BATCH)
+    return len(added)
 
 
 def _items(ceremony, count, rng):

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from .enums import (
     AgencyKind,
@@ -228,6 +229,24 @@ class Ceremony(Bilingual, models.Model):
         choices=[(letter, letter) for letter in string.ascii_uppercase],
         help_text=_("Alphabetical order starts at this letter."),
     )
+    host_country = CountryField(
+        _("host country"), blank=True, default="", help_text=_("The delegation of this country signs first.")
+    )
+    signing_starts_at = AwareDateTimeField(
+        _("signing starts at"), null=True, blank=True, help_text=_("When the first signing slot begins.")
+    )
+    signing_slot_minutes = models.PositiveSmallIntegerField(
+        _("minutes per signature"), default=3, help_text=_("The length of each delegation's signing slot.")
+    )
+    signing_room = models.ForeignKey(
+        Room,
+        verbose_name=_("signing room"),
+        on_delete=models.PROTECT,
+        related_name="signing_ceremonies",
+        null=True,
+        blank=True,
+        help_text=_("Where the signing table stands."),
+    )
     is_current = models.BooleanField(
         _("current"), default=False, help_text=_("The ceremony that the public pages and the admin open on.")
     )
@@ -255,6 +274,7 @@ class Ceremony(Bilingual, models.Model):
                 condition=Q(drawn_letter="") | Q(drawn_letter__in=list(string.ascii_uppercase)),
                 name="ceremony_drawn_letter_is_a_letter",
             ),
+            models.CheckConstraint(condition=Q(signing_slot_minutes__gt=0), name="ceremony_signing_slot_positive"),
             models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="one_current_ceremony"),
         ]
 

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from ceremony.admin import issued_links_response
+from ceremony.admin_protocol import ConflictWarningsMixin
 from ceremony.models import Ceremony
 
 from . import services
@@ -64,7 +65,7 @@ class DelegateInline(admin.TabularInline):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(SimpleHistoryAdmin):
+class DelegationAdmin(ConflictWarningsMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "kind",
@@ -94,6 +95,9 @@ class DelegationAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    def conflict_scope(self, obj):
+        return {"delegation_ids": [obj.pk]}
 
     @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, obj):
@@ -170,3 +174,6 @@ class FullPowersAdmin(admin.ModelAdmin):
     @admin.display(description=_("delegation"), ordering="signatory__delegation__sort_name")
     def delegation(self, obj):
         return obj.signatory.delegation
+
+
+from . import admin_signing  # noqa: E402, F401  the signatories' list registers itself

@@ -237,3 +237,20 @@ class FullPowers(models.Model):
     def clean(self):
         if self.signatory_id and not self.signatory.is_signatory:
             raise ValidationError({"signatory": _("Only a delegate marked as signatory holds full powers.")})
+
+
+class SignatoryManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(is_signatory=True)
+
+
+class Signatory(Delegate):
+    """The delegates who sign, as the protocol desk sees them: with the state of their full powers."""
+
+    objects = SignatoryManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("signatory")
+        verbose_name_plural = _("signatories")
+        ordering = ["delegation__sort_name", "name"]

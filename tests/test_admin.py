@@ -16,7 +16,7 @@ from django_countries import countries
 
 from ceremony.enums import ItemStatus, Visibility
 from ceremony.models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, StaffMember
-from delegations.models import Delegate, Delegation, FullPowers, State
+from delegations.models import Delegate, Delegation, FullPowers, Signatory, State
 from tests.factories import (
     AgencyFactory,
     CeremonyFactory,
@@ -183,6 +183,7 @@ def test_admin_pages_cover_both_apps():
         "delegations.Delegate",
         "delegations.Delegation",
         "delegations.FullPowers",
+        "delegations.Signatory",
         "delegations.State",
     ]
 
@@ -484,6 +485,7 @@ CHANGELIST_QUERIES = [
     (Delegation, delegations, 7),
     (Delegate, delegates, 7),
     (FullPowers, full_powers, 7),
+    (Signatory, full_powers, 7),
     (Official, officials, 7),
     (Room, rooms, 7),
     (Agency, agencies, 6),

@@ -206,7 +206,7 @@ def test_seed_with_end_before_start_is_refused(seeds):
 
 
 def test_seed_with_an_unknown_country_code_is_refused(seeds):
-    edit(seeds / "ceremony.toml", 'country = "VN"', 'country = "XV"')
+    edit(seeds / "ceremony.toml", '\ncountry = "VN"', '\ncountry = "XV"')  # the delegation, not host_country
     with pytest.raises(SeedError) as caught:
         seed_ceremony(seeds_dir=seeds)
     assert "unknown country code 'XV'" in str(caught.value)

@@ -1,0 +1,289 @@
+"""The protocol desk in the admin: signing actions on ceremonies, the run-sheet, "next up", and
+conflict warnings when items or delegations are saved. Thin: the rules live in
+``delegations.signing`` and ``ceremony.conflicts``."""
+
+import csv
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from .conflicts import ceremony_conflicts, conflicts_involving
+
+
+class ConflictWarningsMixin:
+    """After a save, warn about the conflicts that involve the saved object."""
+
+    def conflict_scope(self, obj):
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        found = conflicts_involving(ceremony_conflicts(ceremony=obj.ceremony), **self.conflict_scope(obj))
+        for conflict in found:
+            messages.warning(
+                request,
+                format_html(
+                    '{}: {} {} — <a href="{}">{}</a>',
+                    conflict.rule_label,
+                    conflict.message,
+                    conflict.when,
+                    conflict.url,
+                    _("fix"),
+                ),
+            )
+
+
+def _message_of(error):
+    return " ".join(error.messages)
+
+
+class SigningAdminMixin:
+    """For CeremonyAdmin: draw the letter, generate or clear the order, and the run-sheet pages."""
+
+    actions = ["draw_letter", "generate_signing", "clear_signing"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/run-sheet/", view(self.run_sheet_view), name="ceremony_ceremony_run_sheet"),
+            path("<path:object_id>/run-sheet.csv", view(self.run_sheet_csv), name="ceremony_ceremony_run_sheet_csv"),
+            path("<path:object_id>/next-up/", view(self.next_up_view), name="ceremony_ceremony_next_up"),
+            path("<path:object_id>/signing-move/", view(self.move_view), name="ceremony_ceremony_signing_move"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("order of signing"))
+    def signing_links(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:ceremony_ceremony_run_sheet", args=[obj.pk]),
+            _("run-sheet"),
+            reverse("admin:ceremony_ceremony_run_sheet_csv", args=[obj.pk]),
+            _("CSV"),
+            reverse("admin:ceremony_ceremony_next_up", args=[obj.pk]),
+            _("next up"),
+        )
+
+    # --- Actions ----------------------------------------------------------------------------------------------------
+
+    @admin.action(description=_("Draw the letter of the order of signing by lot"), permissions=["change"])
+    def draw_letter(self, request, queryset):
+        from delegations.signing import SigningError, signing_draw_letter
+
+        for ceremony in queryset:
+            try:
+                letter = signing_draw_letter(ceremony=ceremony)
+            except SigningError as exc:
+                self.message_user(request, f"{ceremony}: {_message_of(exc)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(ceremony)s: the letter drawn is %(letter)s.") % {"ceremony": ceremony, "letter": letter},
+                )
+
+    @admin.action(description=_("Generate the order of signing and its slots"), permissions=["change"])
+    def generate_signing(self, request, queryset):
+        from delegations.signing import SigningError, signing_generate
+
+        for ceremony in queryset:
+            try:
+                report = signing_generate(
+                    ceremony=ceremony,
+                    starts_at=ceremony.signing_starts_at,
+                    slot_minutes=ceremony.signing_slot_minutes,
+                    room=ceremony.signing_room,
+                )
+            except SigningError as exc:
+                self.message_user(
+                    request,
+                    _("%(ceremony)s: nothing was changed. %(problem)s")
+                    % {"ceremony": ceremony, "problem": _message_of(exc)},
+                    messages.ERROR,
+                )
+                continue
+            slots = report.slots
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _(
+                        "%(ceremony)s: %(count)d delegations in the order of signing; slots: %(created)d new, "
+                        "%(moved)d moved, %(unchanged)d unchanged, %(cancelled)d cancelled."
+                    )
+                    % {
+                        "ceremony": ceremony,
+                        "count": len(report.order),
+                        "created": slots.created,
+                        "moved": slots.moved,
+                        "unchanged": slots.unchanged,
+                        "cancelled": slots.cancelled,
+                    },
+                    reverse("admin:ceremony_ceremony_run_sheet", args=[ceremony.pk]),
+                    _("Open the run-sheet"),
+                ),
+                messages.SUCCESS,
+            )
+
+    @admin.action(
+        description=_("Clear the order of signing (slots cancelled, letter forgotten)"), permissions=["change"]
+    )
+    def clear_signing(self, request, queryset):
+        from delegations.signing import signing_order_clear
+
+        for ceremony in queryset:
+            cancelled = signing_order_clear(ceremony=ceremony)
+            self.message_user(
+                request,
+                _("%(ceremony)s: order of signing cleared, %(count)d slots cancelled.")
+                % {"ceremony": ceremony, "count": cancelled},
+            )
+
+    # --- Pages ------------------------------------------------------------------------------------------------------
+
+    def _ceremony(self, request, object_id):
+        ceremony = self.get_object(request, object_id)
+        if ceremony is None:
+            raise Http404
+        if not self.has_view_permission(request, ceremony):
+            raise PermissionDenied
+        return ceremony
+
+    def _rows(self, ceremony):
+        from delegations.signing import signing_run_sheet
+
+        rows = signing_run_sheet(ceremony=ceremony)
+        for row in rows:
+            if row.slot:
+                row.slot.local_start = timezone.localtime(row.slot.starts_at, ceremony.zone)
+                row.slot.local_end = timezone.localtime(row.slot.ends_at, ceremony.zone)
+        return rows
+
+    def _page(self, request, ceremony, template, title, **context):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": ceremony,
+                "title": title,
+                "subject": ceremony,
+                **context,
+            },
+        )
+
+    def run_sheet_view(self, request, object_id):
+        ceremony = self._ceremony(request, object_id)
+        return self._page(
+            request,
+            ceremony,
+            "admin/ceremony/run_sheet.html",
+            _("Run-sheet of the signing"),
+            rows=self._rows(ceremony),
+            can_move=request.user.has_perm("delegations.change_delegation"),
+        )
+
+    def run_sheet_csv(self, request, object_id):
+        ceremony = self._ceremony(request, object_id)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="run-sheet-{ceremony.slug}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "place",
+                "starts",
+                "ends",
+                "time zone",
+                "delegation",
+                "signatory",
+                "rank",
+                "full powers",
+                "room",
+                "slot status",
+                "signed",
+            ]
+        )
+        for row in self._rows(ceremony):
+            slot = row.slot
+            writer.writerow(
+                [
+                    row.position,
+                    slot.local_start.strftime("%Y-%m-%d %H:%M") if slot else "",
+                    slot.local_end.strftime("%H:%M") if slot else "",
+                    ceremony.time_zone,
+                    row.delegation.name,
+                    row.signatory.name if row.signatory else "",
+                    row.signatory.get_rank_display() if row.signatory else "",
+                    row.state_label,
+                    str(slot.room) if slot and slot.room else "",
+                    slot.get_status_display() if slot else "",
+                    "",
+                ]
+            )
+        return response
+
+    def next_up_view(self, request, object_id):
+        ceremony = self._ceremony(request, object_id)
+        rows = self._rows(ceremony)
+        try:
+            at = int(request.GET["at"])
+        except (KeyError, ValueError):
+            now = timezone.now()
+            at = next((i for i, row in enumerate(rows, start=1) if row.slot and row.slot.ends_at > now), 1)
+        at = max(1, min(at, len(rows))) if rows else 0
+        return self._page(
+            request,
+            ceremony,
+            "admin/ceremony/next_up.html",
+            _("Next up at the signing table"),
+            current=rows[at - 1] if rows else None,
+            following=rows[at : at + 3],
+            at=at,
+            total=len(rows),
+            previous_at=at - 1 if at > 1 else None,
+            next_at=at + 1 if at < len(rows) else None,
+            now=date_format(timezone.localtime(timezone.now(), ceremony.zone), "H:i"),
+        )
+
+    def move_view(self, request, object_id):
+        return require_POST(self._move)(request, object_id)
+
+    def _move(self, request, object_id):
+        from delegations.models import Delegation
+        from delegations.signing import SigningError, delegation_move_in_order
+
+        ceremony = self._ceremony(request, object_id)
+        if not request.user.has_perm("delegations.change_delegation"):
+            raise PermissionDenied
+        delegation = Delegation.objects.filter(ceremony=ceremony, pk=request.POST.get("delegation") or 0).first()
+        try:
+            position = int(request.POST.get("position", ""))
+        except ValueError:
+            position = 0
+        if delegation is None:
+            self.message_user(request, _("Choose a delegation of this ceremony."), messages.ERROR)
+        else:
+            try:
+                delegation_move_in_order(delegation=delegation, position=position)
+            except SigningError as exc:
+                self.message_user(request, f"{delegation}: {_message_of(exc)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(delegation)s now signs in place %(position)d.")
+                    % {"delegation": delegation, "position": position},
+                    messages.SUCCESS,
+                )
+        return redirect("admin:ceremony_ceremony_run_sheet", ceremony.pk)

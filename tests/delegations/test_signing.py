@@ -1,0 +1,558 @@
+"""The protocol of signing: full powers by rank, the order of signing, its slots and their regeneration."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from ceremony.enums import ItemKind, ItemStatus, SigningOrderRule, Visibility
+from ceremony.models import ScheduleItem
+from delegations import signing
+from delegations.enums import DelegationStatus, Rank, VerificationStatus
+from delegations.models import Delegation, FullPowers
+from delegations.signing import (
+    FullPowersState,
+    SigningError,
+    delegation_move_in_order,
+    full_powers_record_receipt,
+    full_powers_state,
+    full_powers_verify,
+    needs_full_powers,
+    signing_draw_letter,
+    signing_generate,
+    signing_order,
+    signing_order_clear,
+)
+from tests.factories import (
+    CeremonyFactory,
+    DelegateFactory,
+    DelegationFactory,
+    FullPowersFactory,
+    RoomFactory,
+    hanoi,
+)
+
+# --- Full powers ----------------------------------------------------------------------------------------------------
+
+NEEDS = {
+    Rank.HEAD_OF_STATE: False,
+    Rank.HEAD_OF_GOVERNMENT: False,
+    Rank.FOREIGN_MINISTER: False,
+    Rank.MINISTER: True,
+    Rank.DEPUTY_MINISTER: True,
+    Rank.AMBASSADOR: True,  # credentials never substitute
+    Rank.SENIOR_OFFICIAL: True,
+    Rank.ADVISER: True,
+    Rank.SECURITY: True,
+    Rank.PRESS: True,
+    Rank.OTHER: True,
+}
+
+
+def test_needs_full_powers_rule_covers_every_rank():
+    assert set(NEEDS) == set(Rank)
+
+
+@pytest.mark.parametrize(("rank", "needed"), NEEDS.items(), ids=[r.value for r in NEEDS])
+def test_needs_full_powers_for_rank(rank, needed):
+    assert needs_full_powers(rank) is needed
+
+
+@pytest.mark.parametrize("rank", [Rank.HEAD_OF_STATE, Rank.HEAD_OF_GOVERNMENT, Rank.FOREIGN_MINISTER])
+def test_full_powers_state_not_needed_even_without_record(db, rank):
+    assert full_powers_state(DelegateFactory(is_signatory=True, rank=rank)) == FullPowersState.NOT_NEEDED
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (None, FullPowersState.MISSING),
+        ({}, FullPowersState.MISSING),
+        ({"copy_received_on": dt.date(2025, 10, 1)}, FullPowersState.RECEIVED),
+        ({"original_presented_on": dt.date(2025, 10, 24)}, FullPowersState.RECEIVED),
+        ({"copy_received_on": dt.date(2025, 10, 1), "verification_status": "verified"}, FullPowersState.VERIFIED),
+        ({"copy_received_on": dt.date(2025, 10, 1), "verification_status": "rejected"}, FullPowersState.REJECTED),
+    ],
+    ids=["no-record", "nothing-received", "copy", "original", "verified", "rejected"],
+)
+def test_full_powers_state_of_ambassador(db, fields, expected):
+    delegate = DelegateFactory(is_signatory=True, rank=Rank.AMBASSADOR)
+    if fields is not None:
+        FullPowersFactory(signatory=delegate, **fields)
+        delegate.refresh_from_db()
+
+    assert full_powers_state(delegate) == expected
+
+
+def test_full_powers_record_receipt_creates_record_and_skips_exempt(db):
+    ambassador = DelegateFactory(is_signatory=True, rank=Rank.AMBASSADOR)
+    president = DelegateFactory(is_signatory=True, rank=Rank.HEAD_OF_STATE)
+
+    result = full_powers_record_receipt(signatories=[ambassador, president], on=dt.date(2025, 10, 20))
+
+    assert result == (1, 1)
+    assert list(FullPowers.objects.values_list("signatory__name", "copy_received_on", "original_presented_on")) == [
+        (ambassador.name, dt.date(2025, 10, 20), None)
+    ]
+
+
+def test_full_powers_verify_records_who_and_skips_unreceived(db):
+    user = get_user_model().objects.create_user("protocol")
+    received = FullPowersFactory(copy_received_on=dt.date(2025, 10, 20)).signatory
+    unreceived = FullPowersFactory().signatory
+
+    result = full_powers_verify(signatories=[received, unreceived], user=user)
+
+    assert result == (1, 1)
+    powers = FullPowers.objects.get(signatory=received)
+    assert (powers.verification_status, powers.verified_by) == (VerificationStatus.VERIFIED, user)
+    assert powers.verified_at is not None
+    assert FullPowers.objects.get(signatory=unreceived).verification_status == VerificationStatus.PENDING
+
+
+# --- The order of signing -------------------------------------------------------------------------------------------
+
+NAMES = {
+    "ZW": "Zimbabwe",
+    "CI": "Côte d'Ivoire",
+    "AF": "Afghanistan",
+    "TR": "Türkiye",
+    "EC": "Ecuador",
+    "MX": "Mexico",
+    "BO": "Bolivia (Plurinational State of)",
+    "VN": "Viet Nam",
+}
+
+
+@pytest.fixture
+def ceremony(db):
+    return CeremonyFactory(host_country="VN", drawn_letter="C", slug="hanoi")
+
+
+@pytest.fixture
+def signing_room(db):
+    return RoomFactory(name="Signing Hall")
+
+
+def delegation_with_signatory(ceremony, code, name=None, rank=Rank.HEAD_OF_STATE, **extra):
+    delegation = DelegationFactory(
+        ceremony=ceremony, country=code, name=name or NAMES[code], intends_to_sign=True, **extra
+    )
+    DelegateFactory(delegation=delegation, is_signatory=True, rank=rank, name=f"Signatory of {delegation.name}")
+    return delegation
+
+
+@pytest.fixture
+def eight(ceremony):
+    """Eight delegations (Viet Nam the host), registered in the order of NAMES."""
+    return [delegation_with_signatory(ceremony, code) for code in NAMES]
+
+
+def names(delegations):
+    return [d.name for d in delegations]
+
+
+@pytest.mark.parametrize(
+    ("letter", "expected"),
+    [
+        (
+            "A",
+            [
+                "Afghanistan",
+                "Bolivia (Plurinational State of)",
+                "Côte d'Ivoire",
+                "Ecuador",
+                "Mexico",
+                "Türkiye",
+                "Zimbabwe",
+            ],
+        ),
+        (
+            "C",
+            [
+                "Côte d'Ivoire",
+                "Ecuador",
+                "Mexico",
+                "Türkiye",
+                "Zimbabwe",
+                "Afghanistan",
+                "Bolivia (Plurinational State of)",
+            ],
+        ),
+        (
+            "D",
+            [
+                "Ecuador",
+                "Mexico",
+                "Türkiye",
+                "Zimbabwe",
+                "Afghanistan",
+                "Bolivia (Plurinational State of)",
+                "Côte d'Ivoire",
+            ],
+        ),
+        (
+            "T",
+            [
+                "Türkiye",
+                "Zimbabwe",
+                "Afghanistan",
+                "Bolivia (Plurinational State of)",
+                "Côte d'Ivoire",
+                "Ecuador",
+                "Mexico",
+            ],
+        ),
+        (
+            "Z",
+            [
+                "Zimbabwe",
+                "Afghanistan",
+                "Bolivia (Plurinational State of)",
+                "Côte d'Ivoire",
+                "Ecuador",
+                "Mexico",
+                "Türkiye",
+            ],
+        ),
+    ],
+)
+def test_signing_order_alphabetical_from_drawn_letter_with_host_first(ceremony, eight, letter, expected):
+    ceremony.drawn_letter = letter
+
+    assert names(signing_order(ceremony=ceremony, delegations=eight)) == ["Viet Nam", *expected]
+
+
+def test_signing_order_files_viet_nam_under_v_when_not_host(ceremony, eight):
+    ceremony.host_country, ceremony.drawn_letter = "", "U"
+
+    assert names(signing_order(ceremony=ceremony, delegations=eight))[:3] == ["Viet Nam", "Zimbabwe", "Afghanistan"]
+
+
+def test_signing_order_by_registration_with_host_first(ceremony, eight):
+    ceremony.signing_order_rule = SigningOrderRule.REGISTRATION
+
+    assert names(signing_order(ceremony=ceremony, delegations=eight)) == [
+        "Viet Nam",
+        "Zimbabwe",
+        "Côte d'Ivoire",
+        "Afghanistan",
+        "Türkiye",
+        "Ecuador",
+        "Mexico",
+        "Bolivia (Plurinational State of)",
+    ]
+
+
+@pytest.mark.parametrize("letter", ["", "4", "ä", "AB"])
+def test_signing_order_refuses_a_drawn_letter_that_is_not_a_letter(ceremony, eight, letter):
+    ceremony.drawn_letter = letter
+
+    with pytest.raises(SigningError):
+        signing_order(ceremony=ceremony, delegations=eight)
+
+
+# --- Generating the slots -------------------------------------------------------------------------------------------
+
+
+def generate(ceremony, room, start=None, minutes=5):
+    return signing_generate(ceremony=ceremony, starts_at=start or hanoi(25, 10, 30), slot_minutes=minutes, room=room)
+
+
+def slots(ceremony):
+    return list(
+        ScheduleItem.objects.filter(kind=ItemKind.SIGNING, ceremony=ceremony)
+        .order_by("starts_at", "uid")
+        .values_list("uid", "title", "starts_at", "status", "sequence")
+    )
+
+
+@pytest.fixture
+def three(ceremony):
+    return {code: delegation_with_signatory(ceremony, code) for code in ["VN", "MX", "AF"]}
+
+
+def test_signing_generate_numbers_delegations_and_makes_invited_slots(ceremony, signing_room, three):
+    report = generate(ceremony, signing_room)
+
+    assert names(report.order) == ["Viet Nam", "Mexico", "Afghanistan"]  # from C, wrapping round to A
+    assert (report.slots.created, report.slots.moved, report.slots.cancelled) == (3, 0, 0)
+    vn, mx, af = three["VN"], three["MX"], three["AF"]
+    assert dict(Delegation.objects.values_list("name", "signing_order")) == {
+        "Viet Nam": 1,
+        "Mexico": 2,
+        "Afghanistan": 3,
+    }
+    assert slots(ceremony) == [
+        (f"signing-hanoi-{vn.pk}", "Signature: Viet Nam", hanoi(25, 10, 30), ItemStatus.TENTATIVE, 0),
+        (f"signing-hanoi-{mx.pk}", "Signature: Mexico", hanoi(25, 10, 35), ItemStatus.TENTATIVE, 0),
+        (f"signing-hanoi-{af.pk}", "Signature: Afghanistan", hanoi(25, 10, 40), ItemStatus.TENTATIVE, 0),
+    ]
+    for delegation in three.values():
+        slot = ScheduleItem.objects.get(uid=f"signing-hanoi-{delegation.pk}")
+        assert list(slot.invited_delegations.all()) == [delegation]
+        assert (slot.visibility, slot.room, slot.ends_at - slot.starts_at) == (
+            Visibility.INVITED,
+            signing_room,
+            dt.timedelta(minutes=5),
+        )
+    ceremony.refresh_from_db()
+    assert (ceremony.signing_starts_at, ceremony.signing_slot_minutes, ceremony.signing_room) == (
+        hanoi(25, 10, 30),
+        5,
+        signing_room,
+    )
+
+
+def test_signing_generate_skips_declined_and_non_signing_delegations(ceremony, signing_room, three):
+    delegation_with_signatory(ceremony, "EC", status=DelegationStatus.DECLINED)
+    DelegationFactory(ceremony=ceremony, country="TR", name="Türkiye", intends_to_sign=False)
+
+    report = generate(ceremony, signing_room)
+
+    assert names(report.order) == ["Viet Nam", "Mexico", "Afghanistan"]
+    assert Delegation.objects.filter(signing_order__isnull=True).count() == 2
+
+
+def test_signing_generate_twice_changes_nothing(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+    before = slots(ceremony)
+
+    report = generate(ceremony, signing_room)
+
+    assert (report.slots.created, report.slots.moved, report.slots.unchanged, report.slots.cancelled) == (0, 0, 3, 0)
+    assert slots(ceremony) == before
+
+
+def test_signing_regenerate_keeps_uids_and_moves_later_slots(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+    ecuador = delegation_with_signatory(ceremony, "EC")  # from C: Ecuador comes before Mexico
+
+    report = generate(ceremony, signing_room)
+
+    assert (report.slots.created, report.slots.moved, report.slots.unchanged) == (1, 2, 1)
+    vn, mx, af = three["VN"], three["MX"], three["AF"]
+    assert slots(ceremony) == [
+        (f"signing-hanoi-{vn.pk}", "Signature: Viet Nam", hanoi(25, 10, 30), ItemStatus.TENTATIVE, 0),
+        (f"signing-hanoi-{ecuador.pk}", "Signature: Ecuador", hanoi(25, 10, 35), ItemStatus.TENTATIVE, 0),
+        (f"signing-hanoi-{mx.pk}", "Signature: Mexico", hanoi(25, 10, 40), ItemStatus.TENTATIVE, 1),
+        (f"signing-hanoi-{af.pk}", "Signature: Afghanistan", hanoi(25, 10, 45), ItemStatus.TENTATIVE, 1),
+    ]
+
+
+def test_signing_regenerate_cancels_withdrawn_slot_and_restores_it_on_return(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+    mexico = three["MX"]
+    mexico.intends_to_sign = False
+    mexico.save()
+
+    report = generate(ceremony, signing_room)
+
+    assert report.slots.cancelled == 1
+    slot = ScheduleItem.objects.get(uid=f"signing-hanoi-{mexico.pk}")
+    assert (slot.status, slot.sequence) == (ItemStatus.CANCELLED, 1)
+    mexico.refresh_from_db()
+    assert mexico.signing_order is None
+    assert ScheduleItem.objects.get(uid=f"signing-hanoi-{three['AF'].pk}").starts_at == hanoi(25, 10, 35)
+
+    mexico.intends_to_sign = True
+    mexico.save()
+    generate(ceremony, signing_room)
+
+    slot.refresh_from_db()
+    assert (slot.status, slot.sequence, slot.starts_at) == (ItemStatus.TENTATIVE, 2, hanoi(25, 10, 35))
+    assert ScheduleItem.objects.filter(kind=ItemKind.SIGNING).count() == 3
+
+
+def test_signing_regenerate_with_a_later_start_moves_every_slot(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+
+    report = generate(ceremony, signing_room, start=hanoi(26, 9))
+
+    assert (report.slots.moved, report.slots.unchanged) == (3, 0)
+    assert [(uid[-1:] != "", start, seq) for uid, _t, start, _s, seq in slots(ceremony)] == [
+        (True, hanoi(26, 9), 1),
+        (True, hanoi(26, 9, 5), 1),
+        (True, hanoi(26, 9, 10), 1),
+    ]
+
+
+# --- Refusals: clear errors, nothing half-done ----------------------------------------------------------------------
+
+
+def assert_nothing_written(ceremony):
+    assert not ScheduleItem.objects.filter(ceremony=ceremony).exists()
+    assert not Delegation.objects.filter(ceremony=ceremony, signing_order__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"minutes": 0}, "A signing slot must last at least one minute (got 0)."),
+        ({"minutes": -5}, "A signing slot must last at least one minute (got -5)."),
+        (
+            {"start": hanoi(24, 23, 59)},
+            "The signing cannot start at 2025-10-24 23:59: the ceremony runs from 2025-10-25 to 2025-10-26.",
+        ),
+        (
+            {"start": hanoi(27, 0)},
+            "The signing cannot start at 2025-10-27 00:00: the ceremony runs from 2025-10-25 to 2025-10-26.",
+        ),
+        ({"start": hanoi(26, 23, 50)}, "3 slots of 5 minutes from 2025-10-26 23:50 end after the ceremony's last day."),
+        ({"start": dt.datetime(2025, 10, 25, 10, 30)}, "Give the start of the signing as a time with its zone."),
+        ({"room": None}, "Choose the room of the signing table."),
+    ],
+    ids=["zero-minutes", "negative-minutes", "day-before", "day-after", "runs-over", "naive-start", "no-room"],
+)
+def test_signing_generate_refuses_bad_settings(ceremony, signing_room, three, change, message):
+    arguments = {"ceremony": ceremony, "starts_at": hanoi(25, 10, 30), "slot_minutes": 5, "room": signing_room}
+    arguments.update({{"minutes": "slot_minutes", "start": "starts_at"}.get(k, k): v for k, v in change.items()})
+
+    with pytest.raises(SigningError) as error:
+        signing_generate(**arguments)
+
+    assert error.value.messages == [message]
+    assert_nothing_written(ceremony)
+
+
+def test_signing_generate_refuses_withdrawn_room(ceremony, three):
+    room = RoomFactory(name="Old Hall", is_available=False)
+
+    with pytest.raises(SigningError) as error:
+        generate(ceremony, room)
+
+    assert error.value.messages == ["The room Old Hall is withdrawn; choose another for the signing."]
+    assert_nothing_written(ceremony)
+
+
+@pytest.mark.parametrize(
+    ("letter", "message"),
+    [
+        ("", "Draw the letter by lot first: the alphabetical order of signing starts at it."),
+        ("4", "The drawn letter “4” is not a letter from A to Z."),
+        ("é", "The drawn letter “é” is not a letter from A to Z."),
+    ],
+)
+def test_signing_generate_refuses_missing_or_bad_letter(ceremony, signing_room, three, letter, message):
+    ceremony.drawn_letter = letter
+
+    with pytest.raises(SigningError) as error:
+        generate(ceremony, signing_room)
+
+    assert error.value.messages == [message]
+    assert_nothing_written(ceremony)
+
+
+def test_signing_generate_refuses_delegations_without_or_with_several_signatories(ceremony, signing_room, three):
+    DelegationFactory(ceremony=ceremony, country="EC", name="Ecuador", intends_to_sign=True)
+    DelegationFactory(ceremony=ceremony, country="AO", name="Angola", intends_to_sign=True)
+    DelegateFactory(delegation=three["MX"], is_signatory=True, name="Second signatory")
+
+    with pytest.raises(SigningError) as error:
+        generate(ceremony, signing_room)
+
+    assert error.value.messages == [
+        "These delegations intend to sign but have no signatory: Angola, Ecuador.",
+        "These delegations have more than one signatory: Mexico.",
+    ]
+    assert_nothing_written(ceremony)
+
+
+def test_signing_generate_failing_regeneration_keeps_the_previous_order(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+    before = slots(ceremony)
+    DelegationFactory(ceremony=ceremony, country="EC", name="Ecuador", intends_to_sign=True)
+
+    with pytest.raises(SigningError):
+        generate(ceremony, signing_room, start=hanoi(26, 9))
+
+    assert slots(ceremony) == before
+    assert dict(Delegation.objects.exclude(signing_order=None).values_list("name", "signing_order")) == {
+        "Viet Nam": 1,
+        "Mexico": 2,
+        "Afghanistan": 3,
+    }
+
+
+def test_ceremony_refuses_zero_slot_minutes_in_database(ceremony):
+    from django.db import IntegrityError, transaction
+
+    ceremony.signing_slot_minutes = 0
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ceremony.save()
+
+
+# --- The letter, moving by hand, clearing ---------------------------------------------------------------------------
+
+
+def test_signing_draw_letter_stores_a_letter_and_refuses_to_redraw(db, monkeypatch):
+    ceremony = CeremonyFactory(drawn_letter="")
+    monkeypatch.setattr(signing.secrets, "choice", lambda letters: letters[12])
+
+    assert signing_draw_letter(ceremony=ceremony) == "M"
+    ceremony.refresh_from_db()
+    assert ceremony.drawn_letter == "M"
+
+    with pytest.raises(SigningError) as error:
+        signing_draw_letter(ceremony=ceremony)
+    assert error.value.messages == ["The letter M is already drawn; clear the order of signing to draw again."]
+
+
+def test_signing_order_clear_cancels_slots_and_allows_a_new_draw(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+
+    assert signing_order_clear(ceremony=ceremony) == 3
+
+    ceremony.refresh_from_db()
+    assert ceremony.drawn_letter == ""
+    assert set(ScheduleItem.objects.values_list("status", flat=True)) == {ItemStatus.CANCELLED}
+    assert not Delegation.objects.exclude(signing_order=None).exists()
+    assert signing_draw_letter(ceremony=ceremony) in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def test_delegation_move_in_order_moves_one_and_retimes_slots(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+    afghanistan = three["AF"]
+
+    delegation_move_in_order(delegation=afghanistan, position=2)
+
+    assert dict(Delegation.objects.values_list("name", "signing_order")) == {
+        "Viet Nam": 1,
+        "Afghanistan": 2,
+        "Mexico": 3,
+    }
+    assert [(title, start, seq) for _u, title, start, _s, seq in slots(ceremony)] == [
+        ("Signature: Viet Nam", hanoi(25, 10, 30), 0),
+        ("Signature: Afghanistan", hanoi(25, 10, 35), 1),
+        ("Signature: Mexico", hanoi(25, 10, 40), 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "position", "message"),
+    [
+        ("AF", 1, "The host signs first; it cannot be moved, nor passed."),
+        ("VN", 2, "The host signs first; it cannot be moved, nor passed."),
+        ("AF", 4, "Choose a place from 1 to 3."),
+        ("AF", 0, "Choose a place from 1 to 3."),
+    ],
+)
+def test_delegation_move_in_order_refusals(ceremony, signing_room, three, code, position, message):
+    generate(ceremony, signing_room)
+
+    with pytest.raises(SigningError) as error:
+        delegation_move_in_order(delegation=three[code], position=position)
+
+    assert error.value.messages == [message]
+    assert dict(Delegation.objects.values_list("name", "signing_order")) == {
+        "Viet Nam": 1,
+        "Mexico": 2,
+        "Afghanistan": 3,
+    }
+
+
+def test_delegation_move_in_order_refuses_delegation_without_place(ceremony, three):
+    with pytest.raises(SigningError) as error:
+        delegation_move_in_order(delegation=three["MX"], position=1)
+
+    assert error.value.messages == ["Mexico has no place in the order of signing; generate the order first."]

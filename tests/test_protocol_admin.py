@@ -1,0 +1,398 @@
+"""The protocol desk in the admin: signing actions, the run-sheet and its CSV, "next up", the signatories'
+list and its actions, and conflict warnings when saving."""
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_countries import countries
+
+from ceremony.enums import ItemKind, ItemStatus
+from ceremony.models import Ceremony, ScheduleItem
+from delegations.enums import Rank, VerificationStatus
+from delegations.models import Delegation, FullPowers, Signatory
+from tests.factories import (
+    CeremonyFactory,
+    DelegateFactory,
+    DelegationFactory,
+    FullPowersFactory,
+    RoomFactory,
+    ScheduleItemFactory,
+    hanoi,
+)
+from tests.test_admin import admin_url, changelist_rows, form_values, page_text, plain, run_action, shown_messages
+
+
+@pytest.fixture
+def ceremony(db):
+    return CeremonyFactory(
+        is_current=True,
+        slug="hanoi",
+        name="Hanoi signing",
+        host_country="VN",
+        drawn_letter="M",
+        signing_starts_at=hanoi(25, 10, 30),
+        signing_slot_minutes=3,
+        signing_room=RoomFactory(name="Signing Hall"),
+    )
+
+
+def signing(ceremony, code, name, rank=Rank.HEAD_OF_STATE, signatory="", **powers):
+    delegation = DelegationFactory(ceremony=ceremony, country=code, name=name, intends_to_sign=True)
+    person = DelegateFactory(delegation=delegation, is_signatory=True, rank=rank, name=signatory or f"Head of {name}")
+    if powers:
+        FullPowersFactory(signatory=person, **powers)
+    return delegation
+
+
+@pytest.fixture
+def delegations(ceremony):
+    return [
+        signing(ceremony, "VN", "Viet Nam", signatory="Luong Cuong"),
+        signing(ceremony, "AF", "Afghanistan", Rank.AMBASSADOR, copy_received_on=dt.date(2025, 10, 1)),
+        signing(ceremony, "MX", "Mexico", Rank.FOREIGN_MINISTER),
+        signing(ceremony, "ZA", "South Africa", Rank.DEPUTY_MINISTER),
+    ]
+
+
+def generate(client, ceremony):
+    return run_action(client, Ceremony, "generate_signing", [ceremony])
+
+
+# --- Ceremony actions -----------------------------------------------------------------------------------------------
+
+
+def test_generate_signing_action_reports_and_links_run_sheet(admin_client, ceremony, delegations):
+    response = generate(admin_client, ceremony)
+
+    assert shown_messages(response) == [
+        (
+            "success",
+            "Hanoi signing: 4 delegations in the order of signing; slots: 4 new, 0 moved, 0 unchanged, 0 cancelled. "
+            "Open the run-sheet",
+        )
+    ]
+    assert list(Delegation.objects.order_by("signing_order").values_list("name", flat=True)) == [
+        "Viet Nam",
+        "Mexico",
+        "South Africa",
+        "Afghanistan",
+    ]
+
+    again = generate(admin_client, ceremony)
+    assert "slots: 0 new, 0 moved, 4 unchanged, 0 cancelled." in shown_messages(again)[0][1]
+
+
+def test_generate_signing_action_refusal_changes_nothing(admin_client, ceremony, delegations):
+    DelegationFactory(ceremony=ceremony, country="KE", name="Kenya", intends_to_sign=True)
+
+    response = generate(admin_client, ceremony)
+
+    assert shown_messages(response) == [
+        (
+            "error",
+            "Hanoi signing: nothing was changed. These delegations intend to sign but have no signatory: Kenya.",
+        )
+    ]
+    assert not ScheduleItem.objects.exists()
+
+
+def test_draw_letter_action_refuses_second_draw(admin_client, ceremony):
+    response = run_action(admin_client, Ceremony, "draw_letter", [ceremony])
+
+    assert shown_messages(response) == [
+        ("error", "Hanoi signing: The letter M is already drawn; clear the order of signing to draw again.")
+    ]
+
+    run_action(admin_client, Ceremony, "clear_signing", [ceremony])
+    response = run_action(admin_client, Ceremony, "draw_letter", [ceremony])
+    ceremony.refresh_from_db()
+    assert shown_messages(response) == [("info", f"Hanoi signing: the letter drawn is {ceremony.drawn_letter}.")]
+    assert re.fullmatch("[A-Z]", ceremony.drawn_letter)
+
+
+def test_ceremony_change_page_shows_signing_settings_and_links(admin_client, ceremony):
+    response = admin_client.get(admin_url(Ceremony, "change", ceremony.pk))
+    values = form_values(response)
+
+    assert (values["host_country"], values["drawn_letter"], values["signing_slot_minutes"]) == ("VN", "M", "3")
+    assert f"/admin/ceremony/ceremony/{ceremony.pk}/run-sheet/" in page_text(response)
+
+
+# --- Run-sheet, CSV, next up ----------------------------------------------------------------------------------------
+
+
+def run_sheet_rows(response):
+    body = re.search(r'<table class="run-sheet-table">.*?<tbody>(.*?)</tbody>', page_text(response), re.S)[1]
+    cells = re.compile(r'<td class="(place|slot|delegation|signatory|full-powers|table)">(.*?)</td>', re.S)
+    return [
+        {name: " ".join(plain(text.replace("<br>", " ")).split()) for name, text in cells.findall(row)}
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_run_sheet_lists_the_signing_in_order(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+
+    response = admin_client.get(reverse("admin:ceremony_ceremony_run_sheet", args=[ceremony.pk]))
+
+    assert response.status_code == 200
+    assert "English alphabetical order from the letter M, drawn by lot; the host first." in page_text(response)
+    assert "Times in Asia/Ho_Chi_Minh, UTC+07:00." in page_text(response)
+    assert run_sheet_rows(response) == [
+        {
+            "place": "1",
+            "slot": "Sat 25 Oct, 10:30–10:33",
+            "delegation": "Viet Nam",
+            "signatory": "Luong Cuong head of state",
+            "full-powers": "not needed",
+            "table": "Signing Hall",
+        },
+        {
+            "place": "2",
+            "slot": "Sat 25 Oct, 10:33–10:36",
+            "delegation": "Mexico",
+            "signatory": "Head of Mexico minister for foreign affairs",
+            "full-powers": "not needed",
+            "table": "Signing Hall",
+        },
+        {
+            "place": "3",
+            "slot": "Sat 25 Oct, 10:36–10:39",
+            "delegation": "South Africa",
+            "signatory": "Head of South Africa deputy minister",
+            "full-powers": "missing",
+            "table": "Signing Hall",
+        },
+        {
+            "place": "4",
+            "slot": "Sat 25 Oct, 10:39–10:42",
+            "delegation": "Afghanistan",
+            "signatory": "Head of Afghanistan ambassador or permanent representative",
+            "full-powers": "copy received",
+            "table": "Signing Hall",
+        },
+    ]
+
+
+def test_run_sheet_csv(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+
+    response = admin_client.get(reverse("admin:ceremony_ceremony_run_sheet_csv", args=[ceremony.pk]))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="run-sheet-hanoi.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == [
+        "place",
+        "starts",
+        "ends",
+        "time zone",
+        "delegation",
+        "signatory",
+        "rank",
+        "full powers",
+        "room",
+        "slot status",
+        "signed",
+    ]
+    assert rows[3] == [
+        "3",
+        "2025-10-25 10:36",
+        "10:39",
+        "Asia/Ho_Chi_Minh",
+        "South Africa",
+        "Head of South Africa",
+        "deputy minister",
+        "missing",
+        "Signing Hall",
+        "tentative",
+        "",
+    ]
+    assert len(rows) == 5
+
+
+def test_next_up_shows_current_and_advances(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+    url = reverse("admin:ceremony_ceremony_next_up", args=[ceremony.pk])
+
+    text = plain(page_text(admin_client.get(url, {"at": 3})))
+
+    assert "Place 3 of 4" in text
+    assert "South Africa" in text and "Full powers: missing" in text
+    page = page_text(admin_client.get(url, {"at": 3}))
+    assert 'href="?at=4"' in page and 'href="?at=2"' in page
+    last = page_text(admin_client.get(url, {"at": 99}))
+    assert "Place 4 of 4" in plain(last) and "?at=5" not in last
+
+
+def test_next_up_defaults_to_first_slot_not_over(admin_client, ceremony, delegations, settings):
+    generate(admin_client, ceremony)
+    url = reverse("admin:ceremony_ceremony_next_up", args=[ceremony.pk])
+
+    assert "Place 1 of 4" in plain(page_text(admin_client.get(url)))  # the slots lie in the past: first one
+
+
+def test_move_in_run_sheet_reorders_and_retimes(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+    afghanistan = delegations[1]
+    url = reverse("admin:ceremony_ceremony_signing_move", args=[ceremony.pk])
+
+    response = admin_client.post(url, {"delegation": afghanistan.pk, "position": 2}, follow=True)
+
+    assert shown_messages(response) == [("success", "Afghanistan now signs in place 2.")]
+    assert [row["delegation"] for row in run_sheet_rows(response)] == [
+        "Viet Nam",
+        "Afghanistan",
+        "Mexico",
+        "South Africa",
+    ]
+    refused = admin_client.post(url, {"delegation": afghanistan.pk, "position": 1}, follow=True)
+    assert shown_messages(refused) == [("error", "Afghanistan: The host signs first; it cannot be moved, nor passed.")]
+    assert admin_client.get(url).status_code == 405
+
+
+def test_run_sheet_pages_need_staff(client, ceremony):
+    url = reverse("admin:ceremony_ceremony_run_sheet", args=[ceremony.pk])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def more_signing(ceremony, numbers):
+    codes = [code for code, _name in countries if code not in {"VN", "AF", "MX", "ZA"}]
+    for n in numbers:
+        signing(ceremony, codes[n], f"Country {n:03d}", Rank.AMBASSADOR, copy_received_on=dt.date(2025, 10, 1))
+
+
+def run_sheet_queries(client, ceremony):
+    run_action(client, Ceremony, "generate_signing", [ceremony])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:ceremony_ceremony_run_sheet", args=[ceremony.pk]))
+    return len(queries), len(run_sheet_rows(response))
+
+
+# Session, user, the ceremony, the header's ceremony; delegations in order, their signatories, the slots: 7.
+def test_run_sheet_queries_do_not_grow_with_rows(admin_client, ceremony, delegations):
+    more_signing(ceremony, range(2))
+    small, rows = run_sheet_queries(admin_client, ceremony)
+    assert rows == 6
+    more_signing(ceremony, range(2, 30))
+    large, rows = run_sheet_queries(admin_client, ceremony)
+    assert rows == 34
+
+    assert small == large == 7
+
+
+# --- Signatories and their full powers ------------------------------------------------------------------------------
+
+
+def test_signatories_needing_attention(admin_client, ceremony, delegations):
+    signing(
+        ceremony,
+        "KE",
+        "Kenya",
+        Rank.SENIOR_OFFICIAL,
+        verification_status="verified",
+        copy_received_on=dt.date(2025, 10, 1),
+    )
+
+    response = admin_client.get(admin_url(Signatory, "changelist"), {"full_powers_state": "attention"})
+
+    assert [(row["delegation"], row["full_powers_state"]) for row in changelist_rows(response)] == [
+        ("Afghanistan", "copy received"),
+        ("South Africa", "missing"),
+    ]
+
+
+def test_signatory_actions_record_receipt_and_verification(admin_client, ceremony, delegations):
+    admin_user = get_user_model().objects.get(username="admin")
+    south_africa, mexico = (
+        Signatory.objects.get(delegation__name="South Africa"),
+        Signatory.objects.get(delegation__name="Mexico"),
+    )
+
+    received = run_action(admin_client, Signatory, "record_copy_received", [south_africa, mexico])
+    verified = run_action(admin_client, Signatory, "mark_verified", [south_africa])
+
+    assert shown_messages(received) == [
+        ("success", "Copy of the full powers of 1 signatory recorded."),
+        ("warning", "1 signatory needs no full powers and was skipped."),
+    ]
+    assert shown_messages(verified) == [("success", "Full powers of 1 signatory marked verified.")]
+    powers = FullPowers.objects.get(signatory=south_africa)
+    assert (powers.verification_status, powers.verified_by) == (VerificationStatus.VERIFIED, admin_user)
+    assert not FullPowers.objects.filter(signatory=mexico).exists()
+
+
+def test_signatory_inline_verification_records_who(admin_client, ceremony, delegations):
+    afghan = Signatory.objects.get(delegation__name="Afghanistan")
+    url = admin_url(Signatory, "change", afghan.pk)
+    values = form_values(admin_client.get(url))
+    values["full_powers-0-verification_status"] = "verified"
+
+    response = admin_client.post(url, values)
+
+    assert response.status_code == 302
+    powers = FullPowers.objects.get(signatory=afghan)
+    assert (powers.verification_status, powers.verified_by.username) == ("verified", "admin")
+    assert afghan.history.count() == 2  # the save went through the concrete model, so history recorded it
+
+
+# --- Conflict warnings when saving ----------------------------------------------------------------------------------
+
+
+def test_saving_item_warns_about_its_conflicts(admin_client, ceremony):
+    room = RoomFactory(name="Bilateral Room 1")
+    ScheduleItemFactory(
+        ceremony=ceremony, room=room, title="France–Japan", starts_at=hanoi(25, 14), ends_at=hanoi(25, 15)
+    )
+    other = ScheduleItemFactory(
+        ceremony=ceremony, room=room, title="Kenya–Brazil", starts_at=hanoi(25, 16), ends_at=hanoi(25, 17)
+    )
+    url = admin_url(ScheduleItem, "change", other.pk)
+    values = form_values(admin_client.get(url))
+    values["starts_at_0"], values["starts_at_1"] = "2025-10-25", "14:30:00"
+
+    response = admin_client.post(url, values, follow=True)
+
+    messages = shown_messages(response)
+    assert messages[1][0] == "success"
+    assert messages[0] == (
+        "warning",
+        "Room double-booked: Bilateral Room 1 is booked for both “France–Japan” and “Kenya–Brazil”. "
+        "Sat 25 Oct 2025, 14:30–15:00 (Asia/Ho_Chi_Minh) — fix",
+    )
+
+
+def test_saving_delegation_warns_about_signing_before_arrival(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+    mexico = delegations[2]
+    url = admin_url(Delegation, "change", mexico.pk)
+    values = form_values(admin_client.get(url))
+    values["arrival_at_0"], values["arrival_at_1"] = "2025-10-25", "12:00:00"
+
+    response = admin_client.post(url, values, follow=True)
+
+    assert (
+        "warning",
+        "Signing before arrival: Mexico signs before it arrives (Sat 25 Oct, 12:00). "
+        "Sat 25 Oct 2025, 10:33–10:36 (Asia/Ho_Chi_Minh) — fix",
+    ) in shown_messages(response)
+
+
+def test_saving_without_conflicts_warns_nothing(admin_client, ceremony):
+    item = ScheduleItemFactory(ceremony=ceremony, kind=ItemKind.PLENARY, status=ItemStatus.CONFIRMED)
+    url = admin_url(ScheduleItem, "change", item.pk)
+
+    response = admin_client.post(url, form_values(admin_client.get(url)), follow=True)
+
+    assert [level for level, _text in shown_messages(response)] == ["success"]
