@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
@@ -28,7 +29,7 @@ def local_range(start, end, zone):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SimpleHistoryAdmin):
     list_display = ["title", "kind", "publisher", "published_on", "key"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind"]
@@ -43,7 +44,7 @@ class OfficialInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(SimpleHistoryAdmin):
     list_display = ["name", "name_vi", "code", "kind", "official_count"]
     list_filter = ["kind"]
     search_fields = ["name", "name_vi", "code", "abbreviation"]
@@ -63,7 +64,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Official)
-class OfficialAdmin(admin.ModelAdmin):
+class OfficialAdmin(SimpleHistoryAdmin):
     list_display = ["name", "title", "agency", "order"]
     list_filter = ["agency"]
     list_select_related = ["agency"]
@@ -78,7 +79,7 @@ class RoomInline(admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(SimpleHistoryAdmin):
     list_display = ["name", "city", "address", "room_count"]
     search_fields = ["name", "name_vi", "city", "address"]
     autocomplete_fields = ["source"]
@@ -93,7 +94,7 @@ class VenueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(SimpleHistoryAdmin):
     list_display = ["name", "venue", "kind", "capacity", "is_available"]
     list_filter = ["kind", "is_available", "venue"]
     list_select_related = ["venue"]
@@ -102,7 +103,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ceremony)
-class CeremonyAdmin(SigningAdminMixin, admin.ModelAdmin):
+class CeremonyAdmin(SigningAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "city", "first_day", "last_day", "time_zone", "is_current", "host_agency"]
     list_filter = ["is_current"]
     list_select_related = ["host_agency"]
@@ -132,7 +133,7 @@ class CeremonyAdmin(SigningAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ScheduleItem)
-class ScheduleItemAdmin(ConflictWarningsMixin, admin.ModelAdmin):
+class ScheduleItemAdmin(ConflictWarningsMixin, SimpleHistoryAdmin):
     list_display = ["title", "when", "kind", "room", "lead_agency", "visibility", "status", "sequence"]
     list_filter = ["ceremony", "status", "kind", "visibility", "lead_agency", "room"]
     list_select_related = ["ceremony", "room", "lead_agency"]
@@ -158,7 +159,7 @@ class ScheduleItemAdmin(ConflictWarningsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Cancel selected items (they stay in calendars as cancelled)"), permissions=["change"])
     def cancel_items(self, request, queryset):
-        count = services.schedule_items_cancel(items=queryset)
+        count = services.schedule_items_cancel(items=queryset, user=request.user)
         self.message_user(
             request,
             ngettext("%(count)d item cancelled.", "%(count)d items cancelled.", count) % {"count": count},
@@ -196,7 +197,7 @@ class ScheduleItemAdmin(ConflictWarningsMixin, admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(SimpleHistoryAdmin):
     list_display = ["date", "title", "place", "date_precision", "source"]
     list_filter = ["ceremony", "date_precision"]
     list_select_related = ["source"]
@@ -206,7 +207,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(admin.ModelAdmin):
+class KeyFigureAdmin(SimpleHistoryAdmin):
     list_display = ["label", "qualifier", "value", "unit", "as_of", "source", "order"]
     list_filter = ["ceremony"]
     list_select_related = ["source"]
@@ -234,7 +235,7 @@ def issued_links_response(request, modeladmin, links):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(SimpleHistoryAdmin):
     list_display = ["user", "agency", "token_issued_at"]
     list_filter = ["agency"]
     list_select_related = ["user", "agency"]

@@ -10,9 +10,16 @@ class CeremonyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import feeds_state
+        from django.apps import apps
+        from django.db.models.signals import post_migrate
+
+        from . import feeds_state, roles
 
         feeds_state.connect()
+        # After the last app's permissions exist, bring the organizers' groups in line with roles.ROLES.
+        post_migrate.connect(
+            roles.sync_groups_after_migrate, sender=apps.get_app_config("delegations"), dispatch_uid="planner_groups"
+        )
 
 
 class PlannerAdminConfig(admin_apps.AdminConfig):

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from .enums import (
     AgencyKind,
@@ -78,6 +79,8 @@ class Source(models.Model):
     url = models.URLField(_("address"), max_length=500, blank=True)
     note = models.TextField(_("note"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("source")
         verbose_name_plural = _("sources")
@@ -105,6 +108,8 @@ class Agency(Bilingual, models.Model):
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="agencies", null=True, blank=True
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
@@ -127,6 +132,8 @@ class Official(Bilingual, models.Model):
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="officials", null=True, blank=True
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("official")
         verbose_name_plural = _("officials")
@@ -145,6 +152,8 @@ class Venue(Bilingual, models.Model):
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="venues", null=True, blank=True
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("venue")
@@ -165,6 +174,8 @@ class Room(Bilingual, models.Model):
     is_available = models.BooleanField(
         _("available"), default=True, help_text=_("Untick when the room is withdrawn; items still in it are flagged.")
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("room")
@@ -261,6 +272,8 @@ class Ceremony(Bilingual, models.Model):
     )
 
     objects = CeremonyQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["feeds_changed_at"])
 
     class Meta:
         verbose_name = _("ceremony")
@@ -419,6 +432,8 @@ class ScheduleItem(Bilingual, models.Model):
 
     objects = ScheduleItemQuerySet.as_manager()
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         verbose_name = _("schedule item")
         verbose_name_plural = _("schedule items")
@@ -485,6 +500,8 @@ class Milestone(Bilingual, models.Model):
     place = models.CharField(_("place"), max_length=200, blank=True)
     source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="milestones")
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
@@ -517,6 +534,8 @@ class KeyFigure(Bilingual, models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="key_figures")
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("key figure")
         verbose_name_plural = _("key figures")
@@ -538,6 +557,8 @@ class StaffMember(models.Model):
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="staff")
     token_hash = models.CharField(_("calendar token hash"), max_length=64, blank=True, editable=False)
     token_issued_at = models.DateTimeField(_("calendar link issued"), null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["token_hash"])
 
     class Meta:
         verbose_name = _("staff member")

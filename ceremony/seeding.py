@@ -172,6 +172,8 @@ KINDS = [
 ]
 
 OUTCOMES = ("created", "updated", "unchanged", "kept")
+# How changes made by seeding appear in each object's history.
+SEED_REASON = "Imported by seed_ceremony"
 
 
 def _read_files(seeds_dir):
@@ -256,6 +258,7 @@ class Loader:
         if obj is None:
             obj = kind.model(**values)
             self._validate(obj, where, many)
+            obj._change_reason = SEED_REASON
             obj.save()
             for name, pks in many.items():
                 getattr(obj, name).set(pks)
@@ -275,6 +278,7 @@ class Loader:
         for name in changed:
             setattr(obj, name, values[name])
         self._validate(obj, where, many)
+        obj._change_reason = SEED_REASON
         obj.save()
         for name in changed_many:
             getattr(obj, name).set(many[name])

@@ -10,24 +10,36 @@ from .models import ScheduleItem, StaffMember
 from .tokens import new_token
 
 
+CANCELLED_REASON = "Cancelled"
+
+
 @transaction.atomic
-def schedule_items_cancel(*, items):
+def schedule_items_cancel(*, items, user=None):
     """Cancel the given items, keeping their rows so calendars show the cancellation.
 
     The revision goes up by one in the same UPDATE, so concurrent edits cannot
-    lose a bump. Returns the number of items that were not cancelled before.
+    lose a bump; each cancelled item gets a history entry naming ``user``.
+    Returns the number of items that were not cancelled before.
     """
     pks = list(items.values_list("pk", flat=True)) if hasattr(items, "values_list") else [i.pk for i in items]
     to_cancel = ScheduleItem.objects.filter(pk__in=pks).exclude(status=ItemStatus.CANCELLED)
+    cancelled_pks = list(to_cancel.values_list("pk", flat=True))
     ceremony_ids = list(to_cancel.order_by().values_list("ceremony_id", flat=True).distinct())
     count = to_cancel.update(status=ItemStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=timezone.now())
+    # A queryset update sends no signals: record the history and move the feeds' ETags here.
+    ScheduleItem.history.bulk_history_create(
+        list(ScheduleItem.objects.filter(pk__in=cancelled_pks)),
+        update=True,
+        default_user=user,
+        default_change_reason=CANCELLED_REASON,
+    )
     feeds_touch(ceremony_ids=ceremony_ids)
     return count
 
 
-def schedule_item_cancel(*, item):
+def schedule_item_cancel(*, item, user=None):
     """Cancel one item; returns True if it was not cancelled before."""
-    changed = schedule_items_cancel(items=[item]) == 1
+    changed = schedule_items_cancel(items=[item], user=user) == 1
     item.refresh_from_db(fields=["status", "sequence", "updated_at"])
     return changed
 

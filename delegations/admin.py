@@ -8,16 +8,18 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from ceremony.admin import issued_links_response
+from ceremony.admin_permissions import FieldPermissionsMixin, RefuseRestrictedPostsMixin
 from ceremony.admin_protocol import ConflictWarningsMixin
 from ceremony.models import Ceremony
 
 from . import services
 from .forms import OneHeadFormSet
 from .models import Delegate, Delegation, FullPowers, State
+from .signing import record_verifier
 
 
 @admin.register(State)
-class StateAdmin(admin.ModelAdmin):
+class StateAdmin(SimpleHistoryAdmin):
     list_display = ["name", "country", "membership"]
     list_filter = ["membership"]
     search_fields = ["name", "country"]
@@ -47,7 +49,7 @@ class StateAdmin(admin.ModelAdmin):
         return request.user.has_perm("delegations.add_delegation")
 
 
-class DelegateInline(admin.TabularInline):
+class DelegateInline(FieldPermissionsMixin, admin.TabularInline):
     model = Delegate
     formset = OneHeadFormSet
     extra = 0
@@ -65,7 +67,7 @@ class DelegateInline(admin.TabularInline):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(ConflictWarningsMixin, SimpleHistoryAdmin):
+class DelegationAdmin(RefuseRestrictedPostsMixin, ConflictWarningsMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "kind",
@@ -128,7 +130,7 @@ class HasFullPowersFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delegate)
-class DelegateAdmin(SimpleHistoryAdmin):
+class DelegateAdmin(RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "delegation",
@@ -154,7 +156,7 @@ class DelegateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FullPowers)
-class FullPowersAdmin(admin.ModelAdmin):
+class FullPowersAdmin(RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
     list_display = [
         "signatory",
         "delegation",
@@ -170,6 +172,11 @@ class FullPowersAdmin(admin.ModelAdmin):
     search_fields = ["signatory__name", "signatory__delegation__name", "issuing_authority"]
     autocomplete_fields = ["signatory"]
     readonly_fields = ["verified_by", "verified_at"]
+
+    def save_model(self, request, obj, form, change):
+        if "verification_status" in form.changed_data:
+            record_verifier(obj, request.user)
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("delegation"), ordering="signatory__delegation__sort_name")
     def delegation(self, obj):

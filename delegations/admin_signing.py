@@ -5,9 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ceremony.admin_permissions import FieldPermissionsMixin, RefuseRestrictedPostsMixin
+
 from .enums import VerificationStatus
 from .models import Delegate, FullPowers, Signatory
-from .signing import ATTENTION_STATES, FullPowersState, full_powers_state_expression, needs_full_powers
+from .signing import ATTENTION_STATES, FullPowersState, full_powers_state_expression, needs_full_powers, record_verifier
 
 
 class FullPowersStateFilter(admin.SimpleListFilter):
@@ -25,7 +27,7 @@ class FullPowersStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class FullPowersInline(admin.StackedInline):
+class FullPowersInline(FieldPermissionsMixin, admin.StackedInline):
     model = FullPowers
     extra = 0
     max_num = 1
@@ -44,7 +46,7 @@ class FullPowersInline(admin.StackedInline):
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(admin.ModelAdmin):
+class SignatoryAdmin(RefuseRestrictedPostsMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "delegation",
@@ -78,10 +80,7 @@ class SignatoryAdmin(admin.ModelAdmin):
         # Whoever sets the verification by hand is recorded, as with the actions.
         for inline_form in formset.forms:
             if "verification_status" in inline_form.changed_data:
-                powers = inline_form.instance
-                judged = powers.verification_status != VerificationStatus.PENDING
-                powers.verified_by = request.user if judged else None
-                powers.verified_at = timezone.now() if judged else None
+                record_verifier(inline_form.instance, request.user)
         super().save_formset(request, form, formset, change)
 
     @admin.display(description=_("full powers"), ordering="fp_state")
@@ -122,11 +121,14 @@ class SignatoryAdmin(admin.ModelAdmin):
         done, skipped = full_powers_record_receipt(signatories=queryset, on=timezone.localdate(), original=True)
         self._report(request, done, skipped, *_receipt_messages(done, skipped, original=True))
 
-    @admin.action(description=_("Mark full powers verified"), permissions=["change"])
+    def has_verify_permission(self, request):
+        return request.user.has_perm("delegations.verify_full_powers")
+
+    @admin.action(description=_("Mark full powers verified"), permissions=["verify"])
     def mark_verified(self, request, queryset):
         self._judge(request, queryset, VerificationStatus.VERIFIED)
 
-    @admin.action(description=_("Mark full powers rejected"), permissions=["change"])
+    @admin.action(description=_("Mark full powers rejected"), permissions=["verify"])
     def mark_rejected(self, request, queryset):
         self._judge(request, queryset, VerificationStatus.REJECTED)
 

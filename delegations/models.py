@@ -40,6 +40,8 @@ class State(models.Model):
     membership = models.CharField(_("membership"), max_length=20, choices=Membership.choices)
     source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="states")
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("state")
         verbose_name_plural = _("states")
@@ -93,6 +95,12 @@ class Delegation(models.Model):
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
         ordering = ["sort_name"]
+        permissions = [
+            (
+                "change_delegation_details",
+                _("Can change who a delegation and its members are, and its place in the order of signing"),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["ceremony", "country"],
@@ -187,6 +195,7 @@ class Delegate(models.Model):
     class Meta:
         verbose_name = _("delegate")
         verbose_name_plural = _("delegates")
+        permissions = [("change_clearance", _("Can change accreditation and security clearance"))]
         ordering = ["delegation__sort_name", "-is_head", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -226,9 +235,12 @@ class FullPowers(models.Model):
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("full powers")
         verbose_name_plural = _("full powers")
+        permissions = [("verify_full_powers", _("Can verify full powers"))]
         ordering = ["signatory__delegation__sort_name"]
 
     def __str__(self):

@@ -109,6 +109,13 @@ def full_powers_record_receipt(*, signatories, on, original=False):
 
 
 @transaction.atomic
+def record_verifier(powers, user):
+    """Who judged the full powers and when; cleared again when they go back to "not yet verified"."""
+    judged = powers.verification_status != VerificationStatus.PENDING
+    powers.verified_by = user if judged else None
+    powers.verified_at = timezone.now() if judged else None
+
+
 def full_powers_verify(*, signatories, user, status=VerificationStatus.VERIFIED):
     """Mark the full powers of each signatory verified (or rejected) by ``user``, now.
 

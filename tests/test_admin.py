@@ -4,19 +4,28 @@ delegations' actions do what they say, and changelists take the same number of q
 import datetime as dt
 import html
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django_countries import countries
 
 from ceremony.enums import ItemStatus, Visibility
 from ceremony.models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, StaffMember
 from delegations.models import Delegate, Delegation, FullPowers, Signatory, State
+from tests.adminpages import (
+    add_inline_row,
+    admin_url,
+    changelist_rows,
+    form_values,
+    formset_errors,
+    page_text,
+    plain,
+    run_action,
+    shown_messages,
+)
 from tests.factories import (
     AgencyFactory,
     CeremonyFactory,
@@ -45,101 +54,6 @@ PLANNER_MODELS = sorted(
     key=lambda model: model._meta.label,
 )
 HEADINGS = {"changelist": "Select {} to change", "add": "Add {}", "change": "Change {}"}
-
-
-# --- Pages and what they show ---------------------------------------------------------------------------------------
-
-
-def admin_url(model, page, *args):
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}", args=args)
-
-
-def page_text(response):
-    return response.content.decode()
-
-
-def plain(fragment):
-    """The text of an HTML fragment, as a reader sees it."""
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
-
-
-def shown_messages(response):
-    """The messages at the top of the page, as (level, text)."""
-    listed = re.search(r'<ul class="messagelist">(.*?)</ul>', page_text(response), re.S)
-    if listed is None:
-        return []
-    return [(level, plain(text)) for level, text in re.findall(r'<li class="(\w+)">(.*?)</li>', listed[1], re.S)]
-
-
-def changelist_rows(response):
-    """The rows of a changelist, each as {column: text}."""
-    body = re.search(r'<table id="result_list">.*?<tbody>(.*?)</tbody>', page_text(response), re.S)[1]
-    cell = re.compile(r'<t[dh] class="field-(\w+)[^"]*">(.*?)</t[dh]>', re.S)
-    return [
-        {name: plain(text) for name, text in cell.findall(row)} for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    ]
-
-
-def formset_errors(response):
-    """The errors shown above an inline table (those of no single row)."""
-    lists = re.findall(r'<ul class="errorlist nonform"[^>]*>(.*?)</ul>', page_text(response), re.S)
-    return [plain(item) for found in lists for item in re.findall(r"<li>(.*?)</li>", found, re.S)]
-
-
-class FormValues(HTMLParser):
-    """What a browser would submit from a page's fields, by name (the empty inline template included)."""
-
-    def __init__(self, markup):
-        super().__init__()
-        self.values = {}
-        self._select = self._textarea = None
-        self.feed(markup)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in {"submit", "checkbox"}:
-            self.values[name] = attrs.get("value") or ""
-        elif tag == "input" and name and "checked" in attrs:
-            self.values[name] = attrs.get("value") or "on"
-        elif tag == "select":
-            self._select = name
-        elif tag == "option" and self._select and (self._select not in self.values or "selected" in attrs):
-            self.values[self._select] = attrs.get("value") or ""  # the first option unless one is selected
-        elif tag == "textarea":
-            self._textarea = name
-            self.values[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea] += data.removeprefix("\n") if not self.values[self._textarea] else data
-
-
-def form_values(response):
-    return FormValues(page_text(response)).values
-
-
-def add_inline_row(values, prefix, **fields):
-    """What "Add another" does: copy the empty row under the next index, then fill it in."""
-    index = int(values[f"{prefix}-TOTAL_FORMS"])
-    template = f"{prefix}-__prefix__-"
-    values.update(
-        {name.replace("__prefix__", str(index)): v for name, v in values.items() if name.startswith(template)}
-    )
-    values.update({f"{prefix}-{index}-{field}": value for field, value in fields.items()})
-    values[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
-
-
-def run_action(client, model, action, objects, **extra):
-    """Tick the objects on the changelist, choose the action and press "Go"."""
-    data = {"action": action, "_selected_action": [obj.pk for obj in objects], **extra}
-    return client.post(admin_url(model, "changelist"), data, follow=True)
 
 
 # --- 1. Every page of every model opens -----------------------------------------------------------------------------

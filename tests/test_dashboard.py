@@ -11,6 +11,7 @@ from django_countries import countries
 
 from ceremony.dashboard import readiness
 from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
+from tests.adminpages import changelist_rows, page_text
 from tests.factories import (
     CeremonyFactory,
     DelegateFactory,
@@ -20,7 +21,6 @@ from tests.factories import (
     ScheduleItemFactory,
     hanoi,
 )
-from tests.test_admin import changelist_rows, page_text
 
 
 def delegation(ceremony, code, name, status, rank=None, powers=None, **extra):

@@ -17,6 +17,7 @@ from ceremony.enums import ItemKind, ItemStatus
 from ceremony.models import Ceremony, ScheduleItem
 from delegations.enums import Rank, VerificationStatus
 from delegations.models import Delegation, FullPowers, Signatory
+from tests.adminpages import admin_url, changelist_rows, form_values, page_text, plain, run_action, shown_messages
 from tests.factories import (
     CeremonyFactory,
     DelegateFactory,
@@ -26,7 +27,6 @@ from tests.factories import (
     ScheduleItemFactory,
     hanoi,
 )
-from tests.test_admin import admin_url, changelist_rows, form_values, page_text, plain, run_action, shown_messages
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""Field-level permissions in the admin: fields a user may not change are read-only, and a posted
+change to one of them is refused as a whole (403), so nothing is saved."""
+
+import re
+
+from django.core.exceptions import PermissionDenied
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from .roles import FIELD_PERMISSIONS
+
+
+def restricted_fields(user, model):
+    """The fields of ``model`` that ``user`` may see but not change."""
+    # A proxy (the signatories' list) follows the rules of the model it shows.
+    rules = FIELD_PERMISSIONS.get(model._meta.concrete_model._meta.label_lower, {})
+    return [name for name, permission in rules.items() if not user.has_perm(permission)]
+
+
+class FieldPermissionsMixin:
+    """For ModelAdmin and InlineModelAdmin classes."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + [name for name in restricted_fields(request.user, self.model) if name not in readonly]
+
+
+class RefuseRestrictedPostsMixin(FieldPermissionsMixin):
+    """For ModelAdmin classes: refuse a POST that carries a field, its own or an inline's, the user may not change."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            self._refuse_restricted(request)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _refuse_restricted(self, request):
+        posted = set(request.POST)
+        refused = [
+            self.model._meta.get_field(name) for name in restricted_fields(request.user, self.model) if name in posted
+        ]
+        for inline in self.get_inline_instances(request):
+            for name in restricted_fields(request.user, inline.model):
+                pattern = re.compile(rf"^[\w-]+-\d+-{re.escape(name)}$")
+                if any(pattern.match(key) for key in posted):
+                    refused.append(inline.model._meta.get_field(name))
+        if refused:
+            names = ", ".join(sorted({str(capfirst(field.verbose_name)) for field in refused}))
+            raise PermissionDenied(_("Your role may not change: %(fields)s. Nothing was saved.") % {"fields": names})

@@ -1,0 +1,255 @@
+"""Roles: what each group may do in the admin, field by field, and the history of every change."""
+
+import html
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from ceremony.models import Ceremony, ScheduleItem, StaffMember
+from ceremony.seeding import SEED_REASON
+from ceremony.services import CANCELLED_REASON
+from delegations.enums import ClearanceStatus, Rank, VerificationStatus
+from delegations.models import Delegate, Delegation, FullPowers, Signatory
+from tests.adminpages import admin_url, form_values, page_text, run_action
+from tests.factories import (
+    DelegateFactory,
+    FullPowersFactory,
+    KeyFigureFactory,
+    MilestoneFactory,
+    OfficialFactory,
+    SourceFactory,
+    StateFactory,
+)
+
+# What each group may do: v(iew), a(dd), c(hange), d(elete). Anything else is refused.
+EXPECTED = {
+    "Protocol": {
+        "ceremony.ceremony": "vac", "ceremony.agency": "v", "ceremony.official": "vacd", "ceremony.venue": "v",
+        "ceremony.room": "v", "ceremony.scheduleitem": "vacd", "ceremony.milestone": "vacd",
+        "ceremony.keyfigure": "vacd", "ceremony.source": "vac", "ceremony.staffmember": "v",
+        "delegations.state": "v", "delegations.delegation": "vacd", "delegations.delegate": "vacd",
+        "delegations.fullpowers": "vacd", "delegations.signatory": "vac",
+    },
+    "Security": {
+        "ceremony.ceremony": "v", "ceremony.agency": "v", "ceremony.official": "v", "ceremony.venue": "vacd",
+        "ceremony.room": "vacd", "ceremony.scheduleitem": "vacd", "ceremony.milestone": "v", "ceremony.keyfigure": "v",
+        "ceremony.source": "v", "ceremony.staffmember": "vac", "delegations.state": "v",
+        "delegations.delegation": "v", "delegations.delegate": "vc", "delegations.fullpowers": "v",
+        "delegations.signatory": "v",
+    },
+    "Logistics": {
+        "ceremony.ceremony": "v", "ceremony.agency": "v", "ceremony.official": "v", "ceremony.venue": "v",
+        "ceremony.room": "v", "ceremony.scheduleitem": "vac", "ceremony.milestone": "v", "ceremony.keyfigure": "v",
+        "ceremony.source": "v", "ceremony.staffmember": "v", "delegations.state": "v",
+        "delegations.delegation": "vc", "delegations.delegate": "v", "delegations.fullpowers": "v",
+        "delegations.signatory": "v",
+    },
+    "Viewer": dict.fromkeys(
+        (
+            "ceremony.ceremony", "ceremony.agency", "ceremony.official", "ceremony.venue", "ceremony.room",
+            "ceremony.scheduleitem", "ceremony.milestone", "ceremony.keyfigure", "ceremony.source",
+            "ceremony.staffmember", "delegations.state", "delegations.delegation", "delegations.delegate",
+            "delegations.fullpowers", "delegations.signatory",
+        ),
+        "v",
+    ),
+}  # fmt: skip
+
+
+def organizer(client, group):
+    user = get_user_model().objects.create_user(f"{group.lower()}-officer", password="unused-pw-123", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def one_of_each(world):
+    """An object of every model the admin shows."""
+    SourceFactory()
+    OfficialFactory(agency=world.mps)
+    MilestoneFactory(ceremony=world.ceremony)
+    KeyFigureFactory(ceremony=world.ceremony)
+    StateFactory()
+    signatory = DelegateFactory(delegation=world.alpha, name="Jeanne Martin", is_signatory=True, rank=Rank.AMBASSADOR)
+    FullPowersFactory(signatory=signatory)
+    return world
+
+
+def test_the_four_groups_exist(db):
+    assert sorted(Group.objects.values_list("name", flat=True)) == ["Logistics", "Protocol", "Security", "Viewer"]
+
+
+@pytest.mark.parametrize("group", EXPECTED)
+@pytest.mark.parametrize("label", EXPECTED["Viewer"])
+def test_what_each_group_may_do_in_the_admin(client, one_of_each, group, label):
+    from django.apps import apps
+
+    model = apps.get_model(label)
+    organizer(client, group)
+    allowed = EXPECTED[group][label]
+    obj = model.objects.get(uid="security-sweep") if model is ScheduleItem else model.objects.order_by("pk").first()
+    name = model._meta.verbose_name
+
+    assert client.get(admin_url(model, "changelist")).status_code == (200 if "v" in allowed else 403)
+    assert client.get(admin_url(model, "add")).status_code == (200 if "a" in allowed else 403)
+    heading = f"<h1>{'Change' if 'c' in allowed else 'View'} {name}</h1>"
+    assert heading in page_text(client.get(admin_url(model, "change", obj.pk)))
+    assert client.get(admin_url(model, "delete", obj.pk)).status_code == (200 if "d" in allowed else 403)
+
+
+# --- field-level rules ---------------------------------------------------------------------------------------------
+
+
+def _post_change(client, obj, **changes):
+    url = admin_url(type(obj), "change", obj.pk)
+    values = form_values(client.get(url))
+    values.update(changes)
+    return client.post(url, values)
+
+
+@pytest.fixture
+def delegate(world):
+    return DelegateFactory(delegation=world.alpha, name="Jeanne Martin", rank=Rank.AMBASSADOR, is_signatory=True)
+
+
+def test_security_changes_clearance_but_not_who_the_delegate_is(client, delegate):
+    organizer(client, "Security")
+    page = page_text(client.get(admin_url(Delegate, "change", delegate.pk)))
+    assert 'name="clearance_status"' in page
+    assert 'name="name"' not in page  # shown, read-only
+
+    assert _post_change(client, delegate, clearance_status=ClearanceStatus.CLEARED).status_code == 302
+    delegate.refresh_from_db()
+    assert delegate.clearance_status == ClearanceStatus.CLEARED
+
+    refused = _post_change(client, delegate, name="Someone Else", clearance_status=ClearanceStatus.REFUSED)
+    assert refused.status_code == 403
+    assert "Your role may not change: Name as in passport. Nothing was saved." in html.unescape(page_text(refused))
+    delegate.refresh_from_db()
+    assert (delegate.name, delegate.clearance_status) == ("Jeanne Martin", ClearanceStatus.CLEARED)
+
+
+def test_protocol_changes_the_delegate_but_not_the_clearance(client, delegate):
+    organizer(client, "Protocol")
+    assert _post_change(client, delegate, position="Ambassador to Viet Nam").status_code == 302
+    refused = _post_change(client, delegate, clearance_status=ClearanceStatus.CLEARED)
+    assert refused.status_code == 403
+    delegate.refresh_from_db()
+    assert (delegate.position, delegate.clearance_status) == ("Ambassador to Viet Nam", ClearanceStatus.PENDING)
+
+
+def test_clearance_in_the_delegation_inline_is_refused_to_protocol(client, world, delegate):
+    organizer(client, "Protocol")
+    url = admin_url(Delegation, "change", world.alpha.pk)
+    values = form_values(client.get(url))
+    assert "members-0-clearance_status" not in values
+    values["members-0-clearance_status"] = ClearanceStatus.CLEARED
+    values["hotel"] = "Hotel Metropole"
+    assert client.post(url, values).status_code == 403
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == ""
+    assert Delegate.objects.get(pk=delegate.pk).clearance_status == ClearanceStatus.PENDING
+
+
+def test_logistics_records_stays_but_not_the_order_of_signing(client, world):
+    organizer(client, "Logistics")
+    assert _post_change(client, world.alpha, hotel="Hotel Metropole").status_code == 302
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == "Hotel Metropole"
+    assert _post_change(client, world.alpha, signing_order="2").status_code == 403
+    assert Delegation.objects.get(pk=world.alpha.pk).signing_order is None
+
+
+def test_only_protocol_verifies_full_powers_and_is_recorded_as_verifier(client, delegate):
+    powers = FullPowersFactory(signatory=delegate)
+    organizer(client, "Security")  # may see full powers, not judge them
+    refused = _post_change(client, powers, verification_status=VerificationStatus.VERIFIED)
+    assert refused.status_code == 403
+    assert FullPowers.objects.get(pk=powers.pk).verification_status == VerificationStatus.PENDING
+
+    protocol = organizer(client, "Protocol")
+    assert _post_change(client, powers, verification_status=VerificationStatus.VERIFIED).status_code == 302
+    powers.refresh_from_db()
+    assert (powers.verification_status, powers.verified_by) == (VerificationStatus.VERIFIED, protocol)
+
+
+def test_the_signatories_verify_action_is_protocols_alone(client, delegate):
+    FullPowersFactory(signatory=delegate, copy_received_on="2025-10-01")
+    organizer(client, "Logistics")
+    assert client.get(admin_url(Signatory, "changelist")).status_code == 200
+    assert 'value="mark_verified"' not in page_text(client.get(admin_url(Signatory, "changelist")))
+    client.logout()
+    organizer(client, "Protocol")
+    assert 'value="mark_verified"' in page_text(client.get(admin_url(Signatory, "changelist")))
+
+
+def test_viewer_changes_nothing(client, world):
+    organizer(client, "Viewer")
+    assert _post_change(client, world.alpha, hotel="Hotel Metropole").status_code == 403
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == ""
+
+
+# --- history ---------------------------------------------------------------------------------------------------------
+
+
+def test_an_admin_change_is_recorded_with_its_organizer(client, world):
+    user = organizer(client, "Protocol")
+    _post_change(client, world.items.opening, title="Opening ceremony")
+    entry = ScheduleItem.objects.get(uid="opening").history.first()
+    assert (entry.history_user, entry.title, entry.history_type) == (user, "Opening ceremony", "~")
+    assert page_text(client.get(admin_url(ScheduleItem, "history", world.items.opening.pk))).count("Opening") >= 1
+
+
+def test_a_cancellation_is_recorded_with_its_organizer(client, world):
+    user = organizer(client, "Security")
+    run_action(client, ScheduleItem, "cancel_items", [world.items.opening])
+    entry = ScheduleItem.objects.get(uid="opening").history.first()
+    assert (entry.history_user, entry.status, entry.history_change_reason) == (user, "cancelled", CANCELLED_REASON)
+
+
+def test_an_import_is_recorded_as_such(seeded):
+    entry = Ceremony.objects.get(slug="hanoi-2025").history.get()
+    assert (entry.history_type, entry.history_user, entry.history_change_reason) == ("+", None, SEED_REASON)
+    assert ScheduleItem.history.filter(history_change_reason=SEED_REASON).count() == 11
+
+
+# --- create_organizer -------------------------------------------------------------------------------------------------
+
+
+def test_create_organizer_makes_a_staff_account_in_its_group_and_agency(world):
+    out = StringIO()
+    call_command("create_organizer", "lan", group="Security", agency="mps", email="lan@mps.example", stdout=out)
+    user = get_user_model().objects.get(username="lan")
+    assert user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == ["Security"]
+    assert StaffMember.objects.get(user=user).agency == world.mps
+    password = out.getvalue().split("password: ", 1)[1].split()[0]
+    assert user.check_password(password)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"group": "Security", "agency": "nowhere"}, "No agency with code 'nowhere' (known: mofa, mps)."),
+        ({"group": "Security", "agency": "mps", "username": "officer"}, "A user named 'officer' already exists."),
+    ],
+)
+def test_create_organizer_refusals(world, args, message):
+    username = args.pop("username", "lan")
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call_command("create_organizer", username, stdout=StringIO(), **args)
+
+
+def test_create_organizer_refuses_a_weak_password(world, monkeypatch):
+    monkeypatch.setattr("sys.stdin", StringIO("password\n"))
+    with pytest.raises(CommandError, match="Password refused"):
+        call_command("create_organizer", "lan", group="Viewer", agency="mps", password_stdin=True, stdout=StringIO())
+    assert not get_user_model().objects.filter(username="lan").exists()
+
+
+def test_create_organizer_refuses_an_unknown_group(world):
+    with pytest.raises(CommandError, match="invalid choice: 'Admins'"):
+        call_command("create_organizer", "lan", "--group", "Admins", "--agency", "mps", stdout=StringIO())
+    assert FullPowers.objects.count() == 0
