@@ -228,9 +228,8 @@ def issued_links_response(request, modeladmin, links):
         ],
     }
     response = TemplateResponse(request, "admin/issued_links.html", context)
-    # The page holds secrets: keep it out of caches and referrers.
+    # The page holds secrets: keep it out of caches.
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -11,8 +11,16 @@ def _plain_not_found(request, exception):
     return HttpResponse(_("Not found."), status=404, content_type="text/plain; charset=utf-8")
 
 
+# Feeds link nowhere and post nothing: they send no referrer at all. Pages send a referrer to this
+# site only. "no-referrer" would also make browsers send "Origin: null" with the page's own forms
+# (the delegation's form, the language switcher), which Django's CSRF check rightly refuses; with
+# "same-origin" the secret path still never reaches another site.
+FEED_REFERRER_POLICY = "no-referrer"
+PAGE_REFERRER_POLICY = "same-origin"
+
+
 def private_link(view=None, *, plain=False):
-    """Never send a secret link on as a referrer nor let it be indexed, found or not.
+    """Never send a secret link to another site as a referrer, nor let it be indexed, found or not.
 
     A wrong, rotated or malformed token gets the same 404 as a missing page
     (plain text for feeds, the friendly page otherwise), so it reveals nothing.
@@ -27,7 +35,7 @@ def private_link(view=None, *, plain=False):
                 response = view(request, *args, **kwargs)
             except Http404 as exc:
                 response = not_found(request, exc)
-            response["Referrer-Policy"] = "no-referrer"
+            response["Referrer-Policy"] = FEED_REFERRER_POLICY if plain else PAGE_REFERRER_POLICY
             response["X-Robots-Tag"] = "noindex, nofollow"
             return response
 

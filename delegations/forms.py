@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .enums import DelegationStatus
@@ -77,6 +78,11 @@ class DelegateSelfServiceForm(forms.ModelForm):
         model = Delegate
         fields = SELF_SERVICE_DELEGATE_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The choice labels are lower case for use inside sentences; a list reads better capitalized.
+        self.fields["rank"].choices = [(value, capfirst(label)) for value, label in self.fields["rank"].choices]
+
 
 DelegateFormSet = inlineformset_factory(
     Delegation,
@@ -85,6 +91,7 @@ DelegateFormSet = inlineformset_factory(
     formset=OneHeadFormSet,
     extra=1,
     can_delete=True,
+    can_delete_extra=False,
     max_num=60,
     validate_max=True,
 )

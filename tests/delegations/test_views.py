@@ -91,7 +91,8 @@ def test_page_offers_webcal_google_and_a_qr_code(client, world):
 
 def test_page_is_private(client, world):
     response = client.get(page_url(world.alpha_token))
-    assert response["Referrer-Policy"] == "no-referrer"
+    # The secret path goes to no other site; same-site requests keep their Origin for the CSRF check.
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert response["Cache-Control"] == "private, no-store"
 
@@ -136,7 +137,7 @@ def test_unknown_token_gets_a_friendly_404_that_leaks_nothing(client, world, url
     assert response.status_code == 404
     assert "This page does not exist" in text
     assert "France" not in text
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_rotated_token_is_refused(client, world):
