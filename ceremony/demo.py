@@ -24,7 +24,7 @@ from delegations.enums import (
 from delegations.models import Delegate, Delegation, FullPowers, State, sort_key
 from delegations.signing import needs_full_powers
 
-from .enums import ItemKind, ItemStatus, Visibility
+from .enums import ItemKind, ItemStatus, RoomKind, Visibility
 from .feeds_state import feeds_touch
 from .models import Agency, Room, ScheduleItem
 
@@ -167,18 +167,43 @@ def _signatories_and_full_powers(ceremony, rng):
     return len(added)
 
 
+class _Bookings:
+    """Who is busy when, so that demo items avoid double-booking rooms and delegations while there is room."""
+
+    def __init__(self):
+        self.busy = {}
+
+    def free(self, key, start, end):
+        return all(end <= s or start >= e for s, e in self.busy.get(key, ()))
+
+    def book(self, key, start, end):
+        self.busy.setdefault(key, []).append((start, end))
+
+
 def _items(ceremony, count, rng):
-    rooms = list(Room.objects.values_list("pk", flat=True))
+    # The signing hall belongs to the signing; demo items go elsewhere.
+    rooms = list(Room.objects.exclude(kind=RoomKind.SIGNING_HALL).values_list("pk", flat=True))
     agencies = list(Agency.objects.values_list("pk", flat=True))
     delegation_ids = list(Delegation.objects.filter(ceremony=ceremony).values_list("pk", flat=True))
     if count and not (rooms and agencies):
         raise DemoError("Demo items need rooms and agencies: run seed_ceremony first.")
     days = (ceremony.last_day - ceremony.first_day).days + 1
+    bookings = _Bookings()
+    existing = ScheduleItem.objects.filter(ceremony=ceremony).exclude(status=ItemStatus.CANCELLED)
+    for room_id, starts_at, ends_at in existing.values_list("room_id", "starts_at", "ends_at"):
+        bookings.book(("room", room_id), starts_at, ends_at)
 
     items, invitations, support = [], [], []
     for number in range(count):
-        day = ceremony.first_day + timedelta(days=rng.randrange(days))
-        start = datetime.combine(day, time(8, 0), tzinfo=ceremony.zone) + timedelta(minutes=15 * rng.randrange(48))
+        length = timedelta(minutes=rng.choice([30, 45, 60, 90, 120]))
+        # A few tries at a free room and hour; a full programme ends up double-booked, as real ones do.
+        for _attempt in range(25):
+            day = ceremony.first_day + timedelta(days=rng.randrange(days))
+            start = datetime.combine(day, time(8, 0), tzinfo=ceremony.zone) + timedelta(minutes=15 * rng.randrange(48))
+            room_id = rng.choice(rooms)
+            if bookings.free(("room", room_id), start, start + length):
+                break
+        bookings.book(("room", room_id), start, start + length)
         kind = rng.choice(ITEM_KINDS)
         visibility = rng.choice(VISIBILITIES)
         item = ScheduleItem(
@@ -189,15 +214,21 @@ def _items(ceremony, count, rng):
             description="Synthetic item generated for a demonstration.",
             kind=kind,
             starts_at=start,
-            ends_at=start + timedelta(minutes=rng.choice([30, 45, 60, 90, 120])),
-            room_id=rng.choice(rooms),
+            ends_at=start + length,
+            room_id=room_id,
             lead_agency_id=rng.choice(agencies),
             visibility=visibility,
             status=rng.choices(STATUSES, weights=[6, 3, 1])[0],
         )
         items.append(item)
         if visibility == Visibility.INVITED and delegation_ids:
-            invitations.append((item, rng.sample(delegation_ids, min(len(delegation_ids), rng.randint(1, 3)))))
+            candidates = rng.sample(delegation_ids, min(len(delegation_ids), 12))
+            invited = [d for d in candidates if bookings.free(("delegation", d), start, start + length)][
+                : rng.randint(1, 3)
+            ]
+            for delegation_id in invited:
+                bookings.book(("delegation", delegation_id), start, start + length)
+            invitations.append((item, invited))
         if rng.random() < 0.5:
             support.append((item, rng.choice(agencies)))
 

@@ -32,9 +32,11 @@ def test_programme_never_shows_delegation_staff_or_invited_items(client, world):
         assert hidden not in ids
 
 
-def test_programme_shows_no_personal_data(client, world):
+def test_public_pages_and_feeds_show_no_personal_data(client, world):
     DelegateFactory(delegation=world.alpha, name="Jeanne Martin", email="jeanne@example.fr")
-    text = client.get("/").content.decode() + client.get("/about/").content.decode()
+    world.items.opening.invited_delegations.add(world.alpha)
+    pages = ("/", "/about/", "/programme.ics", "/items/opening.ics")
+    text = "".join(client.get(url).content.decode() for url in pages)
     assert "Jeanne" not in text
     assert "jeanne@example.fr" not in text
 
