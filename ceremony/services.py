@@ -9,7 +9,6 @@ from .feeds_state import feeds_touch
 from .models import ScheduleItem, StaffMember
 from .tokens import new_token
 
-
 CANCELLED_REASON = "Cancelled"
 
 
