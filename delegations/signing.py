@@ -426,7 +426,11 @@ def signing_order_clear(*, ceremony):
     """
     slots = ScheduleItem.objects.filter(ceremony=ceremony, uid__startswith=f"signing-{ceremony.slug}-")
     cancelled = schedule_items_cancel(items=slots)
-    Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None).update(signing_order=None)
+    placed = list(Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None))
+    for delegation in placed:
+        delegation.signing_order = None
+    # Through simple-history, so each delegation's history shows that it lost its place.
+    bulk_update_with_history(placed, Delegation, ["signing_order"], default_change_reason="order of signing cleared")
     ceremony.drawn_letter = ""
     ceremony.save(update_fields=["drawn_letter"])
     feeds_touch(ceremony_ids=[ceremony.pk])

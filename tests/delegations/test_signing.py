@@ -510,6 +510,18 @@ def test_signing_order_clear_cancels_slots_and_allows_a_new_draw(ceremony, signi
     assert signing_draw_letter(ceremony=ceremony) in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def test_signing_order_clear_leaves_a_history_entry_on_each_delegation(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+
+    signing_order_clear(ceremony=ceremony)
+
+    for delegation in three.values():
+        latest = delegation.history.first()
+        assert latest.signing_order is None
+        assert latest.history_change_reason == "order of signing cleared"
+        assert latest.prev_record.signing_order is not None
+
+
 def test_delegation_move_in_order_moves_one_and_retimes_slots(ceremony, signing_room, three):
     generate(ceremony, signing_room)
     afghanistan = three["AF"]
