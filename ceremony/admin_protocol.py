@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .conflicts import ceremony_conflicts, conflicts_involving
@@ -146,7 +147,11 @@ class SigningAdminMixin:
             cancelled = signing_order_clear(ceremony=ceremony)
             self.message_user(
                 request,
-                _("%(ceremony)s: order of signing cleared, %(count)d slots cancelled.")
+                ngettext(
+                    "%(ceremony)s: order of signing cleared, %(count)d slot cancelled.",
+                    "%(ceremony)s: order of signing cleared, %(count)d slots cancelled.",
+                    cancelled,
+                )
                 % {"ceremony": ceremony, "count": cancelled},
             )
 

@@ -110,7 +110,8 @@ def test_draw_letter_action_refuses_second_draw(admin_client, ceremony):
         ("error", "Hanoi signing: The letter M is already drawn; clear the order of signing to draw again.")
     ]
 
-    run_action(admin_client, Ceremony, "clear_signing", [ceremony])
+    response = run_action(admin_client, Ceremony, "clear_signing", [ceremony])
+    assert shown_messages(response) == [("info", "Hanoi signing: order of signing cleared, 0 slots cancelled.")]
     response = run_action(admin_client, Ceremony, "draw_letter", [ceremony])
     ceremony.refresh_from_db()
     assert shown_messages(response) == [("info", f"Hanoi signing: the letter drawn is {ceremony.drawn_letter}.")]
