@@ -115,6 +115,19 @@ class SigningAdminMixin:
                 )
                 continue
             slots = report.slots
+            if report.reordered:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(ceremony)s: %(count)d delegation changed its place in the order of signing; "
+                        "places moved by hand are undone when the order is generated again.",
+                        "%(ceremony)s: %(count)d delegations changed their place in the order of signing; "
+                        "places moved by hand are undone when the order is generated again.",
+                        report.reordered,
+                    )
+                    % {"ceremony": ceremony, "count": report.reordered},
+                    messages.WARNING,
+                )
             self.message_user(
                 request,
                 format_html(

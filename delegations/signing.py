@@ -218,6 +218,8 @@ class SlotReport:
 class GenerationReport:
     order: list
     slots: SlotReport
+    #: Delegations that had a place before and now have another one (a move by hand is undone by regenerating).
+    reordered: int = 0
 
 
 @transaction.atomic
@@ -250,11 +252,13 @@ def signing_generate(*, ceremony, starts_at, slot_minutes, room):
             },
         )
 
+    before = {d.pk: d.signing_order for d in candidates}
     _renumber(ceremony, order)
+    reordered = sum(1 for d in order if before[d.pk] is not None and before[d.pk] != d.signing_order)
     ceremony.signing_starts_at, ceremony.signing_slot_minutes, ceremony.signing_room = starts_at, slot_minutes, room
     ceremony.save(update_fields=["signing_starts_at", "signing_slot_minutes", "signing_room"])
     report = _write_slots(ceremony, order)
-    return GenerationReport(order=order, slots=report)
+    return GenerationReport(order=order, slots=report, reordered=reordered)
 
 
 def _check_settings(ceremony, starts_at, slot_minutes, room):

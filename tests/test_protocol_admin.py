@@ -259,6 +259,22 @@ def test_move_in_run_sheet_reorders_and_retimes(admin_client, ceremony, delegati
     assert admin_client.get(url).status_code == 405
 
 
+def test_generating_again_after_a_move_by_hand_warns_that_the_move_is_undone(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+    url = reverse("admin:ceremony_ceremony_signing_move", args=[ceremony.pk])
+    admin_client.post(url, {"delegation": delegations[1].pk, "position": 2}, follow=True)  # reads its message
+
+    response = generate(admin_client, ceremony)
+
+    assert shown_messages(response)[0] == (
+        "warning",
+        "Hanoi signing: 3 delegations changed their place in the order of signing; "
+        "places moved by hand are undone when the order is generated again.",
+    )
+    assert delegations[1].name == "Afghanistan"
+    assert Delegation.objects.get(pk=delegations[1].pk).signing_order == 4
+
+
 def test_run_sheet_pages_need_staff(client, ceremony):
     url = reverse("admin:ceremony_ceremony_run_sheet", args=[ceremony.pk])
 

@@ -540,6 +540,17 @@ def test_delegation_move_in_order_moves_one_and_retimes_slots(ceremony, signing_
     ]
 
 
+def test_signing_regenerate_after_a_move_by_hand_restores_the_rule_and_counts_it(ceremony, signing_room, three):
+    assert generate(ceremony, signing_room).reordered == 0
+    delegation_move_in_order(delegation=three["AF"], position=2)
+
+    report = generate(ceremony, signing_room)
+
+    assert report.reordered == 2  # Afghanistan and Mexico swap back; the host stays first
+    assert [d.name for d in report.order] == ["Viet Nam", "Mexico", "Afghanistan"]
+    assert generate(ceremony, signing_room).reordered == 0
+
+
 @pytest.mark.parametrize(
     ("code", "position", "message"),
     [
