@@ -18,6 +18,7 @@ from . import services
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
 from .enums import Visibility
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
+from .spreadsheets import ScheduleItemResource, SpreadsheetMixin
 
 
 def local_range(start, end, zone):
@@ -133,7 +134,8 @@ class CeremonyAdmin(SigningAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ScheduleItem)
-class ScheduleItemAdmin(ConflictWarningsMixin, SimpleHistoryAdmin):
+class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, SimpleHistoryAdmin):
+    resource_classes = [ScheduleItemResource]
     list_display = ["title", "when", "kind", "room", "lead_agency", "visibility", "status", "sequence"]
     list_filter = ["ceremony", "status", "kind", "visibility", "lead_agency", "room"]
     list_select_related = ["ceremony", "room", "lead_agency"]

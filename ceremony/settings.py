@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "import_export",
     "axes",
     "ceremony",
     "delegations",
@@ -221,6 +222,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Spreadsheets in the admin (django-import-export; formats in ceremony/spreadsheets.py): a file is imported in one
+# transaction, only after its preview shows no error. Importing needs the "change" permission (rows
+# a role may not add or fields it may not change are refused row by row, see ceremony/spreadsheets.py);
+# exporting needs "view". Cells that a spreadsheet program would run as formulae are exported
+# escaped, since delegations write some of the text themselves.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # No inline scripts anywhere: scripts only from this site. Styles may be inline (Django's admin uses
 # style attributes); images may be data: URIs. Nothing may frame the planner.

@@ -11,11 +11,13 @@ from ceremony.admin import issued_links_response
 from ceremony.admin_permissions import FieldPermissionsMixin, RefuseRestrictedPostsMixin
 from ceremony.admin_protocol import ConflictWarningsMixin
 from ceremony.models import Ceremony
+from ceremony.spreadsheets import SpreadsheetMixin
 
 from . import services
 from .forms import OneHeadFormSet
 from .models import Delegate, Delegation, FullPowers, State
 from .signing import record_verifier
+from .spreadsheets import DelegateResource, DelegationResource
 
 
 @admin.register(State)
@@ -67,7 +69,8 @@ class DelegateInline(FieldPermissionsMixin, admin.TabularInline):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(RefuseRestrictedPostsMixin, ConflictWarningsMixin, SimpleHistoryAdmin):
+class DelegationAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, ConflictWarningsMixin, SimpleHistoryAdmin):
+    resource_classes = [DelegationResource]
     list_display = [
         "name",
         "kind",
@@ -130,7 +133,8 @@ class HasFullPowersFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delegate)
-class DelegateAdmin(RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
+class DelegateAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
+    resource_classes = [DelegateResource]
     list_display = [
         "name",
         "delegation",
