@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_permissions import HistoryAdmin
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
 from .enums import Visibility
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
@@ -30,7 +30,7 @@ def local_range(start, end, zone):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(HistoryAdmin):
     list_display = ["title", "kind", "publisher", "published_on", "key"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind"]
@@ -45,7 +45,7 @@ class OfficialInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(HistoryAdmin):
     list_display = ["name", "name_vi", "code", "kind", "official_count"]
     list_filter = ["kind"]
     search_fields = ["name", "name_vi", "code", "abbreviation"]
@@ -65,7 +65,7 @@ class AgencyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Official)
-class OfficialAdmin(SimpleHistoryAdmin):
+class OfficialAdmin(HistoryAdmin):
     list_display = ["name", "title", "agency", "order"]
     list_filter = ["agency"]
     list_select_related = ["agency"]
@@ -80,7 +80,7 @@ class RoomInline(admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(SimpleHistoryAdmin):
+class VenueAdmin(HistoryAdmin):
     list_display = ["name", "city", "address", "room_count"]
     search_fields = ["name", "name_vi", "city", "address"]
     autocomplete_fields = ["source"]
@@ -95,7 +95,7 @@ class VenueAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(SimpleHistoryAdmin):
+class RoomAdmin(HistoryAdmin):
     list_display = ["name", "venue", "kind", "capacity", "is_available"]
     list_filter = ["kind", "is_available", "venue"]
     list_select_related = ["venue"]
@@ -104,7 +104,7 @@ class RoomAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Ceremony)
-class CeremonyAdmin(SigningAdminMixin, SimpleHistoryAdmin):
+class CeremonyAdmin(SigningAdminMixin, HistoryAdmin):
     list_display = ["name", "city", "first_day", "last_day", "time_zone", "is_current", "host_agency"]
     list_filter = ["is_current"]
     list_select_related = ["host_agency"]
@@ -134,7 +134,7 @@ class CeremonyAdmin(SigningAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ScheduleItem)
-class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, SimpleHistoryAdmin):
+class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     resource_classes = [ScheduleItemResource]
     list_display = ["title", "when", "kind", "room", "lead_agency", "visibility", "status", "sequence"]
     list_filter = ["ceremony", "status", "kind", "visibility", "lead_agency", "room"]
@@ -199,7 +199,7 @@ class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, SimpleHistoryAd
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(HistoryAdmin):
     list_display = ["date", "title", "place", "date_precision", "source"]
     list_filter = ["ceremony", "date_precision"]
     list_select_related = ["source"]
@@ -209,7 +209,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(SimpleHistoryAdmin):
+class KeyFigureAdmin(HistoryAdmin):
     list_display = ["label", "qualifier", "value", "unit", "as_of", "source", "order"]
     list_filter = ["ceremony"]
     list_select_related = ["source"]
@@ -236,7 +236,7 @@ def issued_links_response(request, modeladmin, links):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(SimpleHistoryAdmin):
+class StaffMemberAdmin(HistoryAdmin):
     list_display = ["user", "agency", "token_issued_at"]
     list_filter = ["agency"]
     list_select_related = ["user", "agency"]

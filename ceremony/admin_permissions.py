@@ -1,11 +1,17 @@
-"""Field-level permissions in the admin: fields a user may not change are read-only, and a posted
-change to one of them is refused as a whole (403), so nothing is saved."""
+"""Permissions in the admin beyond Django's own.
+
+Field-level rules: fields a user may not change are read-only, and a posted change to one of them is
+refused as a whole (403), so nothing is saved. Change history: old versions are for reading only.
+"""
 
 import re
 
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .roles import FIELD_PERMISSIONS
 
@@ -46,3 +52,33 @@ class RefuseRestrictedPostsMixin(FieldPermissionsMixin):
         if refused:
             names = ", ".join(sorted({str(capfirst(field.verbose_name)) for field in refused}))
             raise PermissionDenied(_("Your role may not change: %(fields)s. Nothing was saved.") % {"fields": names})
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The base of every admin with a change history: the history and each old version can be read, never posted.
+
+    django-simple-history's old-version page saves a posted form to the live object with only the view
+    permission and bypasses the field rules above (django-commons/django-simple-history#1362). Restoring an
+    old version is not part of the planner: an organizer who wants old values back types them into the
+    change form, where the rules of their role apply. So a POST there is refused for everyone, and the page
+    shows the old version read-only.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied(
+                _("Old versions can only be viewed. To restore a value, change it in the form. Nothing was saved.")
+            )
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def render_history_view(self, request, template, context, **kwargs):
+        shown = context.get("adminform")
+        if shown is not None:  # an old version, rather than the list of changes: every field read-only
+            fieldsets = list(shown.fieldsets)
+            context["adminform"] = helpers.AdminForm(
+                shown.form, fieldsets, {}, flatten_fieldsets(fieldsets), model_admin=self
+            )
+        return super().render_history_view(request, template, context, **kwargs)

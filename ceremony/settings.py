@@ -228,6 +228,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # a role may not add or fields it may not change are refused row by row, see ceremony/spreadsheets.py);
 # exporting needs "view". Cells that a spreadsheet program would run as formulae are exported
 # escaped, since delegations write some of the text themselves.
+# Change history can be read, per object, but an old version is never restored from its page: that page
+# would save past the role's field rules (ceremony/admin_permissions.py, HistoryAdmin, refuses the POST too).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"

@@ -5,10 +5,9 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from ceremony.admin import issued_links_response
-from ceremony.admin_permissions import FieldPermissionsMixin, RefuseRestrictedPostsMixin
+from ceremony.admin_permissions import FieldPermissionsMixin, HistoryAdmin, RefuseRestrictedPostsMixin
 from ceremony.admin_protocol import ConflictWarningsMixin
 from ceremony.models import Ceremony
 from ceremony.spreadsheets import SpreadsheetMixin
@@ -21,7 +20,7 @@ from .spreadsheets import DelegateResource, DelegationResource
 
 
 @admin.register(State)
-class StateAdmin(SimpleHistoryAdmin):
+class StateAdmin(HistoryAdmin):
     list_display = ["name", "country", "membership"]
     list_filter = ["membership"]
     search_fields = ["name", "country"]
@@ -69,7 +68,7 @@ class DelegateInline(FieldPermissionsMixin, admin.TabularInline):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, ConflictWarningsMixin, SimpleHistoryAdmin):
+class DelegationAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, ConflictWarningsMixin, HistoryAdmin):
     resource_classes = [DelegationResource]
     list_display = [
         "name",
@@ -133,7 +132,7 @@ class HasFullPowersFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delegate)
-class DelegateAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
+class DelegateAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, HistoryAdmin):
     resource_classes = [DelegateResource]
     list_display = [
         "name",
@@ -160,7 +159,7 @@ class DelegateAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, SimpleHistoryA
 
 
 @admin.register(FullPowers)
-class FullPowersAdmin(RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
+class FullPowersAdmin(RefuseRestrictedPostsMixin, HistoryAdmin):
     list_display = [
         "signatory",
         "delegation",

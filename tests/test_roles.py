@@ -1,19 +1,21 @@
 """Roles: what each group may do in the admin, field by field, and the history of every change."""
 
 import html
+import re
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from ceremony.models import Ceremony, ScheduleItem, StaffMember
 from ceremony.seeding import SEED_REASON
 from ceremony.services import CANCELLED_REASON
 from delegations.enums import ClearanceStatus, Rank, VerificationStatus
 from delegations.models import Delegate, Delegation, FullPowers, Signatory
-from tests.adminpages import admin_url, form_values, page_text, run_action
+from tests.adminpages import admin_url, form_values, page_text, plain, run_action
 from tests.factories import (
     DelegateFactory,
     FullPowersFactory,
@@ -194,12 +196,29 @@ def test_viewer_changes_nothing(client, world):
 # --- history ---------------------------------------------------------------------------------------------------------
 
 
+def history_rows(response):
+    """The rows of an object's history page, each as (object, change, by, reason, what changed), newest first."""
+    body = re.search(r'<table id="change-history".*?<tbody>(.*?)</tbody>', page_text(response), re.S)[1]
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    rows = [[plain(cell) for cell in row] for row in cells]
+    return [(obj, change, by, reason, " ".join(changes.split())) for obj, _when, change, by, reason, changes in rows]
+
+
 def test_an_admin_change_is_recorded_with_its_organizer(client, world):
     user = organizer(client, "Protocol")
     _post_change(client, world.items.opening, title="Opening ceremony")
     entry = ScheduleItem.objects.get(uid="opening").history.first()
     assert (entry.history_user, entry.title, entry.history_type) == (user, "Opening ceremony", "~")
-    assert page_text(client.get(admin_url(ScheduleItem, "history", world.items.opening.pk))).count("Opening") >= 1
+    assert history_rows(client.get(admin_url(ScheduleItem, "history", world.items.opening.pk))) == [
+        (
+            "Opening ceremony",
+            "Changed",
+            "protocol-officer",
+            "None",  # an organizer gives no reason in the form
+            "Title (English): Opening, speeches; and welcome → Opening ceremony",
+        ),
+        ("Opening, speeches; and\nwelcome", "Created", "None", "None", ""),
+    ]
 
 
 def test_a_cancellation_is_recorded_with_its_organizer(client, world):
@@ -207,12 +226,97 @@ def test_a_cancellation_is_recorded_with_its_organizer(client, world):
     run_action(client, ScheduleItem, "cancel_items", [world.items.opening])
     entry = ScheduleItem.objects.get(uid="opening").history.first()
     assert (entry.history_user, entry.status, entry.history_change_reason) == (user, "cancelled", CANCELLED_REASON)
+    newest = history_rows(client.get(admin_url(ScheduleItem, "history", world.items.opening.pk)))[0]
+    assert newest[1:] == ("Changed", "security-officer", CANCELLED_REASON, "Status: confirmed → cancelled")
 
 
 def test_an_import_is_recorded_as_such(seeded):
     entry = Ceremony.objects.get(slug="hanoi-2025").history.get()
     assert (entry.history_type, entry.history_user, entry.history_change_reason) == ("+", None, SEED_REASON)
     assert ScheduleItem.history.filter(history_change_reason=SEED_REASON).count() == 11
+
+
+# --- old versions: read, never restored ------------------------------------------------------------------------------
+
+
+def history_form_url(obj, entry):
+    model = type(obj)._meta.concrete_model
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_simple_history", args=[obj.pk, entry.pk])
+
+
+def _old_version_post(admin_client, obj, **changes):
+    """What the old-version page's form held before it became read-only: the change form's fields."""
+    values = form_values(admin_client.get(admin_url(type(obj), "change", obj.pk)))
+    values.update(changes)
+    return values
+
+
+@pytest.mark.parametrize("group", ["Protocol", "Security", "Logistics", "Viewer"])
+def test_no_group_can_overwrite_an_item_through_its_old_version(client, admin_client, world, group):
+    item = world.items.opening
+    oldest = item.history.earliest()
+    values = _old_version_post(admin_client, item, title="Hijacked")
+    organizer(client, group)
+
+    refused = client.post(history_form_url(item, oldest), values)
+
+    assert refused.status_code == 403
+    assert "Old versions can only be viewed. To restore a value, change it in the form. Nothing was saved." in (
+        html.unescape(page_text(refused))
+    )
+    assert ScheduleItem.objects.get(pk=item.pk).title == "Opening, speeches; and\nwelcome"
+    assert item.history.count() == 1
+
+
+def test_protocol_cannot_undo_a_clearance_through_an_old_version(client, admin_client, delegate):
+    pending = delegate.history.get()
+    security = organizer(client, "Security")
+    assert _post_change(client, delegate, clearance_status=ClearanceStatus.CLEARED).status_code == 302
+    values = _old_version_post(admin_client, delegate, clearance_status=ClearanceStatus.PENDING)
+    client.logout()
+    organizer(client, "Protocol")
+
+    assert client.post(history_form_url(delegate, pending), values).status_code == 403
+
+    entry = Delegate.objects.get(pk=delegate.pk).history.first()
+    assert (entry.clearance_status, entry.history_user) == (ClearanceStatus.CLEARED, security)
+
+
+def test_not_even_a_superuser_restores_an_old_version(admin_client, world):
+    item = world.items.opening
+    values = _old_version_post(admin_client, item, title="Hijacked")
+    assert admin_client.post(history_form_url(item, item.history.get()), values).status_code == 403
+    assert ScheduleItem.objects.get(pk=item.pk).title == "Opening, speeches; and\nwelcome"
+
+
+def test_a_viewer_reads_an_old_version_without_a_form_to_post(client, world):
+    item = world.items.opening
+    oldest = item.history.get()
+    ScheduleItem.objects.filter(pk=item.pk).update(title="Opening ceremony")
+    organizer(client, "Viewer")
+
+    response = client.get(history_form_url(item, oldest))
+
+    assert response.status_code == 200
+    page = page_text(response)
+    assert '<div class="readonly">Opening, speeches; and<br>welcome</div>' in page
+    assert form_values(response) == {"csrfmiddlewaretoken": form_values(response)["csrfmiddlewaretoken"]}
+    assert "Revert" not in page
+
+
+def test_every_admin_with_a_history_reads_old_versions_only(admin_client, one_of_each):
+    from django.contrib import admin
+
+    from ceremony.admin_permissions import HistoryAdmin
+
+    with_history = [model for model in admin.site._registry if hasattr(model._meta.concrete_model, "history")]
+    assert len(with_history) == 15
+    for model in with_history:
+        obj = model.objects.order_by("pk").first()
+        if model is Signatory:  # shows the delegate's history
+            continue
+        assert isinstance(admin.site._registry[model], HistoryAdmin), model
+        assert admin_client.get(history_form_url(obj, obj.history.first())).status_code == 200, model
 
 
 # --- create_organizer -------------------------------------------------------------------------------------------------
