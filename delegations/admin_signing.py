@@ -1,6 +1,9 @@
 """The protocol desk's list of signatories and the state of their full powers."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -66,6 +69,10 @@ class SignatoryAdmin(RefuseRestrictedPostsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(fp_state=full_powers_state_expression())
+
+    def history_view(self, request, object_id, extra_context=None):
+        # A signatory is a delegate: its change history, and each old version, is the delegate's.
+        return redirect(reverse("admin:delegations_delegate_history", args=[unquote(object_id)]))
 
     def save_model(self, request, obj, form, change):
         # Saved as the concrete Delegate: signals (and so the change history) name the concrete model,

@@ -319,6 +319,14 @@ def test_every_admin_with_a_history_reads_old_versions_only(admin_client, one_of
         assert admin_client.get(history_form_url(obj, obj.history.first())).status_code == 200, model
 
 
+def test_a_signatorys_history_is_the_delegates(admin_client, one_of_each):
+    signatory = Signatory.objects.get(name="Jeanne Martin")
+    response = admin_client.get(admin_url(Signatory, "history", signatory.pk))
+    assert (response.status_code, response["Location"]) == (302, admin_url(Delegate, "history", signatory.pk))
+    page = page_text(admin_client.get(response["Location"]))
+    assert "View history: Jeanne Martin" in page
+
+
 # --- create_organizer -------------------------------------------------------------------------------------------------
 
 
