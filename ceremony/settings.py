@@ -10,6 +10,9 @@ Environment variables:
     ``data/secret_key`` (ignored by git).
 ``DJANGO_ALLOWED_HOSTS``
     Comma-separated host names. Defaults to localhost names in debug.
+``DJANGO_BEHIND_TLS_PROXY``, ``DJANGO_PROXY_COUNT``
+    Behind a proxy that ends TLS; how many proxies stand in front of the planner (default 1). See the
+    README's "Running it for real" for these and the other production variables.
 ``DATABASE_URL``
     Any URL that dj-database-url reads, e.g. ``postgres://user@host:5432/planner``.
     Defaults to SQLite in ``data/planner.sqlite3``.
@@ -50,6 +53,15 @@ def env_list(name, default=()):
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
+
+
+def _proxy_count():
+    raw = os.environ.get("DJANGO_PROXY_COUNT", "1").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(
+            f"DJANGO_PROXY_COUNT must be the number of proxies in front of the planner (1 or more); got {raw!r}."
+        )
+    return int(raw)
 
 
 def _secret_key():
@@ -255,9 +267,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto.
+# Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto and appends the
+# address it got each request from to X-Forwarded-For. Login throttling then counts failures per client,
+# not per proxy: with the proxy's address, five wrong passwords from anyone would lock a username for
+# everyone. (django-axes's own AXES_IPWARE_* settings need django-ipware, which the planner does not use.)
 if env_bool("DJANGO_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    PLANNER_PROXY_COUNT = _proxy_count()
+    AXES_CLIENT_IP_CALLABLE = "ceremony.proxies.client_ip"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 if not DEBUG:

@@ -89,8 +89,8 @@ def test_no_page_has_an_inline_script(admin_client, world, url):
     assert not re.search(r"\son[a-z]+=\"", text)  # no inline event handlers either
 
 
-def _login(client, password):
-    return client.post("/admin/login/?next=/admin/", {"username": "officer", "password": password})
+def _login(client, password, **headers):
+    return client.post("/admin/login/?next=/admin/", {"username": "officer", "password": password}, **headers)
 
 
 def test_repeated_wrong_passwords_lock_the_account_until_an_administrator_resets_it(client, db):
@@ -104,6 +104,49 @@ def test_repeated_wrong_passwords_lock_the_account_until_an_administrator_resets
 
     call_command("axes_reset_username", "officer", verbosity=0)
     assert _login(client, "right-password-123").status_code == 302
+
+
+def _proxy_settings(tmp_path, **extra):
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.AXES_CLIENT_IP_CALLABLE, s.PLANNER_PROXY_COUNT)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=production_env(tmp_path, DJANGO_BEHIND_TLS_PROXY="1", **extra),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_behind_a_proxy_wrong_passwords_lock_out_only_the_client_that_sent_them(client, settings, tmp_path):
+    resolver, count = _proxy_settings(tmp_path).stdout.split()
+    assert (resolver, count) == ("ceremony.proxies.client_ip", "1")
+    settings.AXES_CLIENT_IP_CALLABLE, settings.PLANNER_PROXY_COUNT = resolver, int(count)
+    get_user_model().objects.create_user("officer", password="right-password-123", is_staff=True)
+    # Both reach the planner through the same proxy, which appends each client's address.
+    guesser = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    organizer = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+
+    for _ in range(5):
+        _login(client, "wrong", **guesser)
+    assert _login(client, "right-password-123", **guesser).status_code == 429
+    # Forging the organizer's address in front of the proxy's entry does not unlock the guesser.
+    forged = {**guesser, "HTTP_X_FORWARDED_FOR": "198.51.100.7, 203.0.113.9"}
+    assert _login(client, "right-password-123", **forged).status_code == 429
+    assert _login(client, "right-password-123", **organizer).status_code == 302
+
+
+def test_the_number_of_proxies_comes_from_the_environment(tmp_path):
+    assert _proxy_settings(tmp_path, DJANGO_PROXY_COUNT="2").stdout.split() == ["ceremony.proxies.client_ip", "2"]
+
+
+@pytest.mark.parametrize("count", ["0", "two", "-1"])
+def test_a_number_of_proxies_that_is_not_one_or_more_is_refused(tmp_path, count):
+    result = _proxy_settings(tmp_path, DJANGO_PROXY_COUNT=count)
+    assert result.returncode != 0
+    assert (
+        f"DJANGO_PROXY_COUNT must be the number of proxies in front of the planner (1 or more); got {count!r}."
+        in result.stderr
+    )
 
 
 def test_a_foreign_host_header_is_refused(client, world):
