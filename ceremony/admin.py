@@ -16,8 +16,9 @@ from django.utils.translation import ngettext
 from . import services
 from .admin_permissions import HistoryAdmin
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
-from .enums import Visibility
+from .enums import ItemKind, Visibility
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
+from .roles import item_kinds
 from .spreadsheets import ScheduleItemResource, SpreadsheetMixin
 
 
@@ -155,12 +156,29 @@ class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     def conflict_scope(self, obj):
         return {"item_ids": [obj.pk]}
 
+    def has_change_permission(self, request, obj=None):
+        # A role limited to some kinds (Logistics: transport) sees the other items read-only.
+        kinds = item_kinds(request.user)
+        allowed = obj is None or kinds is None or obj.kind in kinds
+        return allowed and super().has_change_permission(request, obj)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        kinds = item_kinds(request.user)
+        if db_field.name == "kind" and kinds is not None:
+            kwargs["choices"] = [(value, label) for value, label in db_field.choices if value in kinds]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     @admin.display(description=_("when (ceremony time)"), ordering="starts_at")
     def when(self, obj):
         return local_range(obj.starts_at, obj.ends_at, obj.ceremony.zone)
 
     @admin.action(description=_("Cancel selected items (they stay in calendars as cancelled)"), permissions=["change"])
     def cancel_items(self, request, queryset):
+        kinds = item_kinds(request.user)
+        others = 0 if kinds is None else queryset.exclude(kind__in=kinds).count()
+        if others:
+            self.message_user(request, self._other_kinds_message(others, kinds), messages.ERROR)
+            return
         count = services.schedule_items_cancel(items=queryset, user=request.user)
         self.message_user(
             request,
@@ -186,6 +204,14 @@ class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
             self.message_user(request, message, messages.ERROR)
             return redirect(reverse("admin:ceremony_scheduleitem_change", args=[obj.pk]))
         return super().delete_view(request, object_id, extra_context)
+
+    @staticmethod
+    def _other_kinds_message(count, kinds):
+        return ngettext(
+            "%(count)d selected item is not of a kind your role may change (%(kinds)s); nothing was cancelled.",
+            "%(count)d selected items are not of a kind your role may change (%(kinds)s); nothing was cancelled.",
+            count,
+        ) % {"count": count, "kinds": ", ".join(sorted(str(ItemKind(kind).label) for kind in kinds))}
 
     @staticmethod
     def _published_message(count):

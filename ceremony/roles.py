@@ -3,8 +3,10 @@
 A migration creates the groups from ``ROLES``; running ``groups_sync()`` again
 (``manage.py create_organizer`` does) brings them back in line after a change here.
 Field-level rules sit on top: see ``FIELD_PERMISSIONS`` and the admin's
-``FieldPermissionsMixin``.
+``FieldPermissionsMixin``; and ``ITEM_KINDS`` limits which schedule items a group changes.
 """
+
+from .enums import ItemKind
 
 PROTOCOL, SECURITY, LOGISTICS, VIEWER = "Protocol", "Security", "Logistics", "Viewer"
 
@@ -76,6 +78,32 @@ FIELD_PERMISSIONS = {
         "verification_status": "delegations.verify_full_powers",
     },
 }
+
+# Kinds of schedule item a group adds and changes; the others it sees read-only. Logistics plans the
+# transport, not the ceremony: signing slots, speeches and who is invited are Protocol's and Security's.
+ITEM_KINDS = {LOGISTICS: (ItemKind.TRANSPORT,)}
+
+
+def item_kinds(user):
+    """The kinds of schedule item ``user`` may add and change, or None for every kind.
+
+    A user in a group without such a limit (Protocol, Security) or a superuser changes every kind; one
+    whose only groups that change items are limited (Logistics) changes just the kinds ``ITEM_KINDS`` names.
+    """
+    if not hasattr(user, "_planner_item_kinds"):
+        user._planner_item_kinds = _item_kinds(user)
+    return user._planner_item_kinds
+
+
+def _item_kinds(user):
+    if not user.is_active or user.is_superuser:
+        return None
+    groups = set(user.groups.values_list("name", flat=True))
+    limited = groups & ITEM_KINDS.keys()
+    unlimited = [g for g in groups - limited if "change" in ROLES.get(g, {}).get(("ceremony", "scheduleitem"), VIEW)]
+    if not limited or unlimited:
+        return None
+    return frozenset(kind for group in limited for kind in ITEM_KINDS[group])
 
 
 def codenames(group):

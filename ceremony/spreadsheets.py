@@ -7,8 +7,9 @@ Every sheet follows the same rules, whoever imports it:
 - times are written in the ceremony's zone with the offset (``2025-10-25 09:00+07:00``); a time
   without an offset is read in the ceremony's zone, never in the server's;
 - a row that changes nothing is skipped, so re-importing an export writes no history;
-- a field the importer's role may not change (see ``ceremony.roles.FIELD_PERMISSIONS``) and a
-  new row from a role that may not add are refused with the reason, and then nothing is saved:
+- a field the importer's role may not change (see ``ceremony.roles.FIELD_PERMISSIONS``), a
+  new row from a role that may not add, and a changed or new item of a kind the role may not
+  change (``ceremony.roles.ITEM_KINDS``) are refused with the reason, and then nothing is saved:
   the admin imports in one transaction and only after a preview without errors;
 - each saved row goes through ``Model.save()``, so sequences rise, feeds move, and the change
   history names the importer with the reason "spreadsheet import".
@@ -30,7 +31,9 @@ from import_export.forms import ImportForm, SelectableFieldsExportForm
 from import_export.instance_loaders import CachedInstanceLoader
 
 from .admin_permissions import restricted_fields
+from .enums import ItemKind
 from .models import Agency, Ceremony, Room, ScheduleItem
+from .roles import item_kinds
 
 #: What the history says of a change made by importing a sheet.
 IMPORT_REASON = "spreadsheet import"
@@ -320,11 +323,32 @@ class ScheduleItemResource(PlannerResource):
         if not str(row.get("uid") or "").strip():  # a new item: it gets its UID for life now
             row["uid"] = ScheduleItem._meta.get_field("uid").get_default()
 
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        skip = super().skip_row(instance, original, row, import_validation_errors)
+        kinds = item_kinds(self.user) if self.user is not None else None
+        if skip or import_validation_errors or kinds is None:
+            return skip
+        # A role limited to some kinds (Logistics: transport) changes and adds only items of those kinds.
+        if original is not None and original.pk is not None and original.kind not in kinds:
+            raise ValidationError({NON_FIELD_ERRORS: [_kinds_error(kinds)]})
+        if instance.kind not in kinds:
+            raise ValidationError({"kind": [_kinds_error(kinds)]})
+        return skip
+
     def get_queryset(self):
         return self.filter_export(ScheduleItem.objects.all())
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("ceremony", "room", "lead_agency").prefetch_related("supporting_agencies")
+
+
+def _kinds_error(kinds):
+    names = ", ".join(sorted(str(ItemKind(kind).label) for kind in kinds))
+    return ValidationError(
+        _("Your role may add and change only items of these kinds: %(kinds)s."),
+        code="restricted",
+        params={"kinds": names},
+    )
 
 
 # --- The admin ----------------------------------------------------------------------------------------------------

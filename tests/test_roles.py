@@ -10,20 +10,23 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from ceremony.enums import ItemKind, Visibility
 from ceremony.models import Ceremony, ScheduleItem, StaffMember
 from ceremony.seeding import SEED_REASON
 from ceremony.services import CANCELLED_REASON
 from delegations.enums import ClearanceStatus, Rank, VerificationStatus
 from delegations.models import Delegate, Delegation, FullPowers, Signatory
-from tests.adminpages import admin_url, form_values, page_text, plain, run_action
+from tests.adminpages import admin_url, form_values, page_text, plain, run_action, shown_messages
 from tests.factories import (
     DelegateFactory,
     FullPowersFactory,
     KeyFigureFactory,
     MilestoneFactory,
     OfficialFactory,
+    ScheduleItemFactory,
     SourceFactory,
     StateFactory,
+    hanoi,
 )
 
 # What each group may do: v(iew), a(dd), c(hange), d(elete). Anything else is refused.
@@ -44,7 +47,7 @@ EXPECTED = {
     },
     "Logistics": {
         "ceremony.ceremony": "v", "ceremony.agency": "v", "ceremony.official": "v", "ceremony.venue": "v",
-        "ceremony.room": "v", "ceremony.scheduleitem": "vac", "ceremony.milestone": "v", "ceremony.keyfigure": "v",
+        "ceremony.room": "v", "ceremony.scheduleitem": "va", "ceremony.milestone": "v", "ceremony.keyfigure": "v",
         "ceremony.source": "v", "ceremony.staffmember": "v", "delegations.state": "v",
         "delegations.delegation": "vc", "delegations.delegate": "v", "delegations.fullpowers": "v",
         "delegations.signatory": "v",
@@ -87,7 +90,8 @@ def test_the_four_groups_exist(db):
 
 @pytest.mark.parametrize("group", EXPECTED)
 @pytest.mark.parametrize("label", EXPECTED["Viewer"])
-def test_what_each_group_may_do_in_the_admin(client, one_of_each, group, label):
+def test_what_each_group_may_do_in_the_admin(client, admin_client, one_of_each, group, label):
+    """Logistics' schedule items: a side event here, see test_logistics_changes_transport_items_only for transport."""
     from django.apps import apps
 
     model = apps.get_model(label)
@@ -101,6 +105,18 @@ def test_what_each_group_may_do_in_the_admin(client, one_of_each, group, label):
     heading = f"<h1>{'Change' if 'c' in allowed else 'View'} {name}</h1>"
     assert heading in page_text(client.get(admin_url(model, "change", obj.pk)))
     assert client.get(admin_url(model, "delete", obj.pk)).status_code == (200 if "d" in allowed else 403)
+
+    # A refused change posted anyway is refused, and nothing is saved.
+    history, count = obj.history.count(), model.objects.count()
+    if "c" not in allowed:
+        values = form_values(admin_client.get(admin_url(model, "change", obj.pk)))
+        assert client.post(admin_url(model, "change", obj.pk), values).status_code == 403
+    if "a" not in allowed:
+        values = form_values(admin_client.get(admin_url(model, "add")))
+        assert client.post(admin_url(model, "add"), values).status_code == 403
+    if "d" not in allowed:
+        assert client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    assert (obj.history.count(), model.objects.count()) == (history, count)
 
 
 # --- field-level rules ---------------------------------------------------------------------------------------------
@@ -162,6 +178,93 @@ def test_logistics_records_stays_but_not_the_order_of_signing(client, world):
     assert Delegation.objects.get(pk=world.alpha.pk).hotel == "Hotel Metropole"
     assert _post_change(client, world.alpha, signing_order="2").status_code == 403
     assert Delegation.objects.get(pk=world.alpha.pk).signing_order is None
+
+
+@pytest.fixture
+def shuttle(world):
+    return ScheduleItemFactory(
+        ceremony=world.ceremony, uid="shuttle", title="Shuttle to the hotels", kind=ItemKind.TRANSPORT,
+        visibility=Visibility.DELEGATIONS, starts_at=hanoi(25, 18), ends_at=hanoi(25, 18, 30),
+    )  # fmt: skip
+
+
+def test_logistics_changes_transport_items_only(client, world, shuttle):
+    organizer(client, "Logistics")
+    assert "<h1>Change schedule item</h1>" in page_text(client.get(admin_url(ScheduleItem, "change", shuttle.pk)))
+    assert _post_change(client, shuttle, title="Shuttle to the Metropole").status_code == 302
+    assert ScheduleItem.objects.get(pk=shuttle.pk).title == "Shuttle to the Metropole"
+
+    opening = world.items.opening
+    assert "<h1>View schedule item</h1>" in page_text(client.get(admin_url(ScheduleItem, "change", opening.pk)))
+    values = form_values(client.get(admin_url(ScheduleItem, "change", shuttle.pk)))
+    values.update(title="Opening", visibility=Visibility.INTERNAL)
+    assert client.post(admin_url(ScheduleItem, "change", opening.pk), values).status_code == 403
+    opening.refresh_from_db()
+    assert (opening.title, opening.visibility) == ("Opening, speeches; and\nwelcome", Visibility.PUBLIC)
+
+
+def test_logistics_may_not_turn_a_transport_item_into_another_kind(client, world, shuttle):
+    organizer(client, "Logistics")
+    page = page_text(client.get(admin_url(ScheduleItem, "change", shuttle.pk)))
+    assert re.findall(r'<option value="(\w+)"[^>]*>', page.split('name="kind"', 1)[1].split("</select>", 1)[0]) == [
+        "transport"
+    ]
+
+    response = _post_change(client, shuttle, kind=ItemKind.SIGNING)
+
+    assert response.status_code == 200
+    assert "Select a valid choice. signing is not one of the available choices." in html.unescape(page_text(response))
+    assert ScheduleItem.objects.get(pk=shuttle.pk).kind == ItemKind.TRANSPORT
+
+
+def test_logistics_adds_transport_items_only(client, admin_client, world):
+    organizer(client, "Logistics")
+    values = form_values(admin_client.get(admin_url(ScheduleItem, "add")))
+    values.update(
+        ceremony=world.ceremony.pk, title="Airport pick-up", starts_at_0="2025-10-24", starts_at_1="10:00",
+        ends_at_0="2025-10-24", ends_at_1="11:00", lead_agency=world.mps.pk, visibility=Visibility.INTERNAL,
+        status="confirmed",
+    )  # fmt: skip
+
+    refused = client.post(admin_url(ScheduleItem, "add"), {**values, "kind": ItemKind.PLENARY})
+    assert refused.status_code == 200
+    assert "Select a valid choice. plenary is not one of the available choices." in html.unescape(page_text(refused))
+    assert not ScheduleItem.objects.filter(title="Airport pick-up").exists()
+
+    assert client.post(admin_url(ScheduleItem, "add"), {**values, "kind": ItemKind.TRANSPORT}).status_code == 302
+    assert ScheduleItem.objects.get(title="Airport pick-up").kind == ItemKind.TRANSPORT
+
+
+def test_logistics_cancels_transport_items_only(client, world, shuttle):
+    organizer(client, "Logistics")
+    response = run_action(client, ScheduleItem, "cancel_items", [shuttle, world.items.opening])
+    assert shown_messages(response) == [
+        ("error", "1 selected item is not of a kind your role may change (transport); nothing was cancelled.")
+    ]
+    assert set(ScheduleItem.objects.filter(uid__in=["shuttle", "opening"]).values_list("status", flat=True)) == {
+        "confirmed"
+    }
+    response = run_action(client, ScheduleItem, "cancel_items", [shuttle])
+    assert shown_messages(response) == [("success", "1 item cancelled.")]
+    assert ScheduleItem.objects.get(pk=shuttle.pk).status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("groups", "superuser", "expected"),
+    [
+        (["Logistics"], False, {"transport"}),
+        (["Logistics", "Security"], False, None),  # Security's own reach is not narrowed
+        (["Logistics", "Viewer"], False, {"transport"}),
+        (["Protocol"], False, None),
+        (["Logistics"], True, None),
+    ],
+)
+def test_which_kinds_of_item_a_user_changes(db, groups, superuser, expected):
+    from ceremony.roles import item_kinds
+
+    user = get_user_model().objects.create_user("officer", is_staff=True, is_superuser=superuser)
+    user.groups.set(Group.objects.filter(name__in=groups))
+    assert item_kinds(user) == (None if expected is None else frozenset(expected))
 
 
 def test_only_protocol_verifies_full_powers_and_is_recorded_as_verifier(client, delegate):

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ceremony.enums import ItemStatus
+from ceremony.enums import ItemKind, ItemStatus
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.spreadsheets import IMPORT_REASON, MAX_IMPORT_BYTES
 from delegations.enums import ClearanceStatus, DelegationStatus, Rank
@@ -312,6 +312,33 @@ def test_logistics_may_not_rename_a_delegation_or_add_one_by_sheet(client, world
     assert "intends_to_sign: Your role may not change this field." in errors
     assert "Non field specific: Your role may not add delegations; this row matches none that exists." in errors
     assert not Delegation.objects.filter(country="DE").exists()
+
+
+def test_logistics_imports_transport_items_only(client, world):
+    shuttle = ScheduleItemFactory(
+        ceremony=world.ceremony, uid="shuttle", kind=ItemKind.TRANSPORT, starts_at=hanoi(25, 18), ends_at=hanoi(25, 19)
+    )
+    organizer(client, "Logistics")
+    _response, rows = export_sheet(client, ScheduleItem)
+    by_uid = {row["uid"]: row for row in rows}
+    by_uid["shuttle"]["title"] = "Shuttle to the Metropole"
+
+    # The other items come back unchanged: they are skipped, not refused.
+    preview, result = import_sheet(client, ScheduleItem, as_csv(rows))
+    assert result is not None, row_errors(preview)
+    assert ScheduleItem.objects.get(pk=shuttle.pk).title == "Shuttle to the Metropole"
+
+    by_uid["opening"]["title"] = "Opening"
+    by_uid["shuttle"]["kind"] = "plenary"
+    new = {**by_uid["briefing"], "uid": "", "title": "Extra plenary", "kind": "plenary"}
+    preview, result = import_sheet(client, ScheduleItem, as_csv([*rows, new]))
+
+    assert result is None
+    refusal = "Your role may add and change only items of these kinds: transport."
+    assert row_errors(preview) == [f"Non field specific: {refusal}", f"kind: {refusal}", f"kind: {refusal}"]
+    assert ScheduleItem.objects.get(uid="opening").title == "Opening, speeches; and\nwelcome"
+    assert ScheduleItem.objects.get(pk=shuttle.pk).kind == ItemKind.TRANSPORT
+    assert not ScheduleItem.objects.filter(title="Extra plenary").exists()
 
 
 def test_security_imports_clearances_but_protocol_may_not(client, world):
