@@ -191,7 +191,17 @@ def _read_files(seeds_dir):
                 raise SeedError(f"{name}: not valid TOML: {exc}") from exc
         else:
             with path.open(newline="", encoding="utf-8") as fh:
-                rows = list(csv.DictReader(fh))
+                reader = csv.DictReader(fh)
+                rows = []
+                for row in reader:
+                    # Cells beyond the header land under the key None, as a list.
+                    if None in row:
+                        raise SeedError(
+                            f"{name}: line {reader.line_num}: {len(row[None])} cell(s) more than the header's "
+                            f"{len(reader.fieldnames)} columns ({', '.join(reader.fieldnames)}); "
+                            "quote a value that contains a comma."
+                        )
+                    rows.append(row)
             # The CSV names its ISO column "code"; the model calls it country.
             data[name] = {
                 "states": [

@@ -219,6 +219,17 @@ def test_seed_with_an_unknown_state_code_in_the_csv_is_refused(seeds):
         seed_ceremony(seeds_dir=seeds)
 
 
+def test_seed_with_an_extra_cell_in_the_csv_is_refused_naming_its_line(seeds):
+    edit(seeds / "states.csv", "AL,Albania,member,un-member-states", "AL,Albania, Republic of,member,un-member-states")
+    with pytest.raises(SeedError) as caught:
+        seed_ceremony(seeds_dir=seeds)
+    assert str(caught.value) == (
+        "states.csv: line 3: 1 cell(s) more than the header's 4 columns (code, name, membership, source); "
+        "quote a value that contains a comma."
+    )
+    assert row_counts() == dict.fromkeys(row_counts(), 0)
+
+
 def test_seed_with_a_duplicate_country_delegation_is_refused(seeds):
     text = (seeds / "ceremony.toml").read_text(encoding="utf-8")
     block = text[text.index("[[delegations]]") :]
