@@ -83,6 +83,7 @@ class RoomInline(admin.TabularInline):
 @admin.register(Venue)
 class VenueAdmin(HistoryAdmin):
     list_display = ["name", "city", "address", "room_count"]
+    list_filter = ["city"]
     search_fields = ["name", "name_vi", "city", "address"]
     autocomplete_fields = ["source"]
     inlines = [RoomInline]

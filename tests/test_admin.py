@@ -13,7 +13,18 @@ from django.test.utils import CaptureQueriesContext
 from django_countries import countries
 
 from ceremony.enums import ItemStatus, Visibility
-from ceremony.models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, StaffMember
+from ceremony.models import (
+    Agency,
+    Ceremony,
+    KeyFigure,
+    Milestone,
+    Official,
+    Room,
+    ScheduleItem,
+    Source,
+    StaffMember,
+    Venue,
+)
 from delegations.models import Delegate, Delegation, FullPowers, Signatory, State
 from tests.adminpages import (
     add_inline_row,
@@ -37,7 +48,9 @@ from tests.factories import (
     OfficialFactory,
     RoomFactory,
     ScheduleItemFactory,
+    SourceFactory,
     StateFactory,
+    VenueFactory,
     hanoi,
 )
 
@@ -384,6 +397,31 @@ def key_figures(ceremony, numbers):
     KeyFigureFactory.create_batch(len(numbers), ceremony=ceremony)
 
 
+def ceremonies(ceremony, numbers):
+    for n in numbers:
+        if n:  # the current ceremony is the first row
+            CeremonyFactory(host_agency=AgencyFactory(), venue=VenueFactory())
+
+
+def sources(ceremony, numbers):
+    SourceFactory.create_batch(len(numbers))
+
+
+def venues(ceremony, numbers):
+    for n in numbers:
+        RoomFactory.create_batch(2, venue=VenueFactory(city=f"City {n}"))
+
+
+def staff_members(ceremony, numbers):
+    for n in numbers:
+        StaffMember.objects.create(user=get_user_model().objects.create_user(f"staff-{n}"), agency=AgencyFactory())
+
+
+def states(ceremony, numbers):
+    for n in numbers:
+        StateFactory(country=COUNTRY_CODES[n], name=f"State {n}")
+
+
 def changelist_queries(client, model):
     """The number of queries the changelist takes, and the rows it shows."""
     with CaptureQueriesContext(connection) as queries:
@@ -393,7 +431,7 @@ def changelist_queries(client, model):
 
 
 # Session, user, the header's ceremony, two counts (filtered and total) and the page of rows are 6 queries;
-# each related-object list filter adds one, a date hierarchy two.
+# each related-object list filter or list filter of a field's values adds one, a date hierarchy two.
 CHANGELIST_QUERIES = [
     (ScheduleItem, schedule_items, 11),
     (Delegation, delegations, 7),
@@ -405,6 +443,11 @@ CHANGELIST_QUERIES = [
     (Agency, agencies, 6),
     (Milestone, milestones, 9),
     (KeyFigure, key_figures, 7),
+    (Ceremony, ceremonies, 6),
+    (Source, sources, 6),
+    (Venue, venues, 7),
+    (StaffMember, staff_members, 7),
+    (State, states, 6),
 ]
 
 
@@ -422,6 +465,21 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, db, model, make_
     assert shown == 30
 
     assert small == large == expected
+
+
+def test_venues_filter_by_city(admin_client, db):
+    VenueFactory(name="National Convention Center", city="Hanoi")
+    VenueFactory(name="Saigon Exhibition Center", city="Ho Chi Minh City")
+
+    listed = page_text(admin_client.get(admin_url(Venue, "changelist")))
+    cities = re.search(r'<details data-filter-title="city".*?</details>', listed, re.S)[0]
+    assert re.findall(r'<a href="([^"]*)">([^<]*)</a>', cities) == [
+        ("?", "All"),
+        ("?city=Hanoi", "Hanoi"),
+        ("?city=Ho+Chi+Minh+City", "Ho Chi Minh City"),
+    ]
+    rows = changelist_rows(admin_client.get(admin_url(Venue, "changelist") + "?city=Hanoi"))
+    assert [(row["name"], row["city"]) for row in rows] == [("National Convention Center", "Hanoi")]
 
 
 # --- Private links issued from the admin ----------------------------------------------------------------------------
