@@ -467,4 +467,5 @@ def test_create_organizer_refuses_a_weak_password(world, monkeypatch):
 def test_create_organizer_refuses_an_unknown_group(world):
     with pytest.raises(CommandError, match="invalid choice: 'Admins'"):
         call_command("create_organizer", "lan", "--group", "Admins", "--agency", "mps", stdout=StringIO())
-    assert FullPowers.objects.count() == 0
+    assert not get_user_model().objects.filter(username="lan").exists()
+    assert not StaffMember.objects.filter(user__username="lan").exists()

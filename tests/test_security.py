@@ -56,20 +56,34 @@ def _urls(world):
         "programme": "/",
         "about": "/about/",
         "feed": "/programme.ics",
+        "item download": "/items/opening.ics",
         "delegation page": f"/d/{world.alpha_token}/",
         "delegation form": f"/d/{world.alpha_token}/edit/",
         "delegation feed": f"/d/{world.alpha_token}/calendar.ics",
+        "staff feed": f"/staff/{world.staff_token}/calendar.ics",
         "not found": "/d/unknown/",
         "admin login": "/admin/login/",
+        "admin page": "/admin/ceremony/scheduleitem/",
+        "health": "/healthz",
     }
+
+
+# The private feeds and the one-item download (its address may carry a private token) send no referrer at all.
+NO_REFERRER = {"item download", "delegation feed", "staff feed"}
 
 
 @pytest.mark.parametrize(
     "kind",
-    ["programme", "about", "feed", "delegation page", "delegation form", "delegation feed", "not found", "admin login"],
-)
-def test_every_kind_of_page_sends_the_security_headers(client, world, kind):
+    [
+        "programme", "about", "feed", "item download", "delegation page", "delegation form", "delegation feed",
+        "staff feed", "not found", "admin login", "admin page", "health",
+    ],
+)  # fmt: skip
+def test_every_kind_of_page_sends_the_security_headers(client, admin_user, world, kind):
+    if kind == "admin page":
+        client.force_login(admin_user)
     response = client.get(_urls(world)[kind], secure=True)
+    assert response.status_code == (404 if kind == "not found" else 200)
     csp = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
     assert csp["script-src"] == "'self'"
     assert csp["default-src"] == "'self'"
@@ -78,8 +92,8 @@ def test_every_kind_of_page_sends_the_security_headers(client, world, kind):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
-    # Only the feeds behind a private link send no referrer at all; pages send one to this site only.
-    assert response["Referrer-Policy"] == ("no-referrer" if kind == "delegation feed" else "same-origin")
+    # Pages send a referrer to this site only.
+    assert response["Referrer-Policy"] == ("no-referrer" if kind in NO_REFERRER else "same-origin")
 
 
 @pytest.mark.parametrize("url", ["/", "/about/", "/admin/login/", "/admin/", "/admin/ceremony/scheduleitem/add/"])
