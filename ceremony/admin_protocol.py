@@ -18,6 +18,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .conflicts import ceremony_conflicts, conflicts_involving
+from .roles import FIELD_PERMISSIONS
+
+# Who may set the order of signing: the holders of the permission that guards ``signing_order``
+# (Protocol), not everyone who may edit a delegation (Logistics records arrivals and hotels).
+ORDER_PERMISSION = FIELD_PERMISSIONS["delegations.delegation"]["signing_order"]
 
 
 class ConflictWarningsMixin:
@@ -53,6 +58,10 @@ class SigningAdminMixin:
 
     actions = ["draw_letter", "generate_signing", "clear_signing"]
 
+    def has_signing_permission(self, request, obj=None):
+        """Drawing, generating, clearing or moving changes the order of signing."""
+        return self.has_change_permission(request, obj) and request.user.has_perm(ORDER_PERMISSION)
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
@@ -79,7 +88,7 @@ class SigningAdminMixin:
 
     # --- Actions ----------------------------------------------------------------------------------------------------
 
-    @admin.action(description=_("Draw the letter of the order of signing by lot"), permissions=["change"])
+    @admin.action(description=_("Draw the letter of the order of signing by lot"), permissions=["signing"])
     def draw_letter(self, request, queryset):
         from delegations.signing import SigningError, signing_draw_letter
 
@@ -94,7 +103,7 @@ class SigningAdminMixin:
                     _("%(ceremony)s: the letter drawn is %(letter)s.") % {"ceremony": ceremony, "letter": letter},
                 )
 
-    @admin.action(description=_("Generate the order of signing and its slots"), permissions=["change"])
+    @admin.action(description=_("Generate the order of signing and its slots"), permissions=["signing"])
     def generate_signing(self, request, queryset):
         from delegations.signing import SigningError, signing_generate
 
@@ -151,7 +160,7 @@ class SigningAdminMixin:
             )
 
     @admin.action(
-        description=_("Clear the order of signing (slots cancelled, letter forgotten)"), permissions=["change"]
+        description=_("Clear the order of signing (slots cancelled, letter forgotten)"), permissions=["signing"]
     )
     def clear_signing(self, request, queryset):
         from delegations.signing import signing_order_clear
@@ -210,7 +219,7 @@ class SigningAdminMixin:
             "admin/ceremony/run_sheet.html",
             _("Run-sheet of the signing"),
             rows=self._rows(ceremony),
-            can_move=request.user.has_perm("delegations.change_delegation"),
+            can_move=self._may_move(request),
         )
 
     def run_sheet_csv(self, request, object_id):
@@ -275,6 +284,9 @@ class SigningAdminMixin:
             now=date_format(timezone.localtime(timezone.now(), ceremony.zone), "H:i"),
         )
 
+    def _may_move(self, request):
+        return request.user.has_perm("delegations.change_delegation") and request.user.has_perm(ORDER_PERMISSION)
+
     def move_view(self, request, object_id):
         return require_POST(self._move)(request, object_id)
 
@@ -283,7 +295,7 @@ class SigningAdminMixin:
         from delegations.signing import SigningError, delegation_move_in_order
 
         ceremony = self._ceremony(request, object_id)
-        if not request.user.has_perm("delegations.change_delegation"):
+        if not self._may_move(request):
             raise PermissionDenied
         delegation = Delegation.objects.filter(ceremony=ceremony, pk=request.POST.get("delegation") or 0).first()
         try:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -257,6 +258,65 @@ def test_move_in_run_sheet_reorders_and_retimes(admin_client, ceremony, delegati
     refused = admin_client.post(url, {"delegation": afghanistan.pk, "position": 1}, follow=True)
     assert shown_messages(refused) == [("error", "Afghanistan: The host signs first; it cannot be moved, nor passed.")]
     assert admin_client.get(url).status_code == 405
+
+
+def organizer(client, group):
+    user = get_user_model().objects.create_user(f"{group.lower()}-officer", password="unused-pw-123", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client.force_login(user)
+    return user
+
+
+def signing_places():
+    return list(Delegation.objects.exclude(signing_order=None).order_by("signing_order").values_list("name", flat=True))
+
+
+def test_logistics_cannot_move_a_delegation_in_the_order_of_signing(client, admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+    slots_before = list(ScheduleItem.objects.order_by("uid").values_list("uid", "starts_at", "sequence"))
+    organizer(client, "Logistics")
+    url = reverse("admin:ceremony_ceremony_signing_move", args=[ceremony.pk])
+
+    response = client.post(url, {"delegation": delegations[1].pk, "position": 2})
+    sheet = client.get(reverse("admin:ceremony_ceremony_run_sheet", args=[ceremony.pk]))
+
+    assert response.status_code == 403
+    assert signing_places() == ["Viet Nam", "Mexico", "South Africa", "Afghanistan"]
+    assert list(ScheduleItem.objects.order_by("uid").values_list("uid", "starts_at", "sequence")) == slots_before
+    assert sheet.status_code == 200 and len(run_sheet_rows(sheet)) == 4  # may read the run-sheet, not reorder it
+    assert "move to place" not in page_text(sheet) and "signing-move" not in page_text(sheet)
+
+
+def test_protocol_can_move_a_delegation_in_the_order_of_signing(client, admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+    organizer(client, "Protocol")
+    url = reverse("admin:ceremony_ceremony_signing_move", args=[ceremony.pk])
+
+    sheet = client.get(reverse("admin:ceremony_ceremony_run_sheet", args=[ceremony.pk]))
+    response = client.post(url, {"delegation": delegations[1].pk, "position": 2}, follow=True)
+
+    assert "move to place" in page_text(sheet)
+    assert shown_messages(response) == [("success", "Afghanistan now signs in place 2.")]
+    assert signing_places() == ["Viet Nam", "Afghanistan", "Mexico", "South Africa"]
+
+
+@pytest.mark.parametrize("action", ["draw_letter", "generate_signing", "clear_signing"])
+def test_signing_actions_are_offered_only_to_protocol(client, ceremony, delegations, action):
+    url = admin_url(Ceremony, "changelist")
+    organizer(client, "Protocol")
+    assert action in page_text(client.get(url))
+    for group in ("Logistics", "Security", "Viewer"):
+        organizer(client, group)
+        assert action not in page_text(client.get(url)), group
+
+
+def test_logistics_posting_the_generate_action_changes_nothing(client, ceremony, delegations):
+    organizer(client, "Logistics")
+
+    run_action(client, Ceremony, "generate_signing", [ceremony])
+
+    assert signing_places() == []
+    assert not ScheduleItem.objects.exists()
 
 
 def test_generating_again_after_a_move_by_hand_warns_that_the_move_is_undone(admin_client, ceremony, delegations):
