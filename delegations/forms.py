@@ -6,13 +6,15 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .enums import DelegationStatus
+from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .models import Delegate, Delegation
 
 # Organizers own the status once the delegation has arrived or left, and every field not listed here:
-# accreditation, security clearance, the order of signing, full powers and their verification.
+# accreditation, security clearance, who signs, the order of signing, full powers and their verification.
 SELF_SERVICE_DELEGATION_FIELDS = ["contact_email", "contact_phone", "arrival_at", "departure_at", "hotel"]
-SELF_SERVICE_DELEGATE_FIELDS = ["name", "position", "rank", "is_head", "is_signatory", "email", "phone"]
+SELF_SERVICE_DELEGATE_FIELDS = ["name", "position", "rank", "is_head", "email", "phone"]
+# A signatory's name and rank decide whether full powers are needed and whose they are: organizers change them.
+SIGNATORY_OWNED_FIELDS = ["name", "rank"]
 ATTENDANCE = [
     (DelegationStatus.CONFIRMED, _("Yes, we will attend")),
     (DelegationStatus.DECLINED, _("No, we will not attend")),
@@ -74,6 +76,10 @@ class DelegationSelfServiceForm(forms.ModelForm):
 
 
 class DelegateSelfServiceForm(forms.ModelForm):
+    """One member. New members never sign (organizers designate signatories); a signatory's name and rank are
+    read-only; a new name for anyone else starts accreditation and clearance again, since they were granted to
+    another person."""
+
     class Meta:
         model = Delegate
         fields = SELF_SERVICE_DELEGATE_FIELDS
@@ -82,6 +88,28 @@ class DelegateSelfServiceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The choice labels are lower case for use inside sentences; a list reads better capitalized.
         self.fields["rank"].choices = [(value, capfirst(label)) for value, label in self.fields["rank"].choices]
+        if self.instance.pk and self.instance.is_signatory:
+            for name in SIGNATORY_OWNED_FIELDS:
+                # Disabled: the browser sends nothing and Django ignores whatever is posted.
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("This member signs the Convention: protocol staff change this.")
+        elif self.instance.pk and self._was_checked():
+            self.fields["name"].help_text = _(
+                "A new name means accreditation and security clearance are checked again."
+            )
+
+    def _was_checked(self):
+        return (
+            self.instance.accreditation_status != AccreditationStatus.PENDING
+            or self.instance.clearance_status != ClearanceStatus.PENDING
+        )
+
+    def save(self, commit=True):
+        if self.instance.pk and "name" in self.changed_data:
+            # Another person: what was granted to the old name does not carry over.
+            self.instance.accreditation_status = AccreditationStatus.PENDING
+            self.instance.clearance_status = ClearanceStatus.PENDING
+        return super().save(commit=commit)
 
 
 DelegateFormSet = inlineformset_factory(

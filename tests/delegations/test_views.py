@@ -8,11 +8,11 @@ import pytest
 from django.test import Client
 
 from ceremony.enums import ItemKind, Visibility
-from delegations.enums import ClearanceStatus, DelegationStatus, Rank
+from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
 from delegations.models import Delegate, Delegation
 from delegations.services import delegation_issue_token
 from delegations.views import SELF_SERVICE_REASON
-from tests.factories import DelegateFactory, ScheduleItemFactory, hanoi
+from tests.factories import DelegateFactory, FullPowersFactory, ScheduleItemFactory, hanoi
 
 
 def page_url(token):
@@ -358,3 +358,89 @@ def test_organizers_see_self_service_changes_in_the_history(client, admin_client
     response = admin_client.get(f"/admin/delegations/delegation/{world.alpha.pk}/history/")
     assert response.status_code == 200
     assert SELF_SERVICE_REASON in html.unescape(response.content.decode())
+
+
+# --- what organizers own among the members ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signatory(world, head):
+    """Alpha's signatory, an ambassador whose full powers protocol staff verified; cleared and accredited."""
+    person = DelegateFactory(
+        delegation=world.alpha, name="Paul Leroy", rank=Rank.AMBASSADOR, is_signatory=True,
+        accreditation_status=AccreditationStatus.ACCREDITED, clearance_status=ClearanceStatus.CLEARED,
+    )  # fmt: skip
+    FullPowersFactory(signatory=person, copy_received_on=dt.date(2025, 10, 1), verification_status="verified")
+    return person
+
+
+def test_form_shows_a_signatorys_name_and_rank_read_only(client, world, signatory):
+    text = client.get(edit_url(world.alpha_token)).content.decode()
+
+    assert re.search(r'<input[^>]*name="members-1-name"[^>]*disabled', text)
+    assert re.search(r'<select[^>]*name="members-1-rank"[^>]*disabled', text)
+    assert not re.search(r'<input[^>]*name="members-0-name"[^>]*disabled', text)  # the head does not sign
+    assert text.count("This member signs the Convention: protocol staff change this.") == 2
+    assert 'name="members-0-is_signatory"' not in text and 'name="members-2-is_signatory"' not in text
+
+
+def test_form_cannot_change_a_signatorys_rank_or_name(client, world, signatory):
+    data = form_data(
+        world.alpha, hotel="Hotel Metropole", **{"members-1-rank": "head_of_state", "members-1-name": "Someone Else"}
+    )
+
+    response = client.post(edit_url(world.alpha_token), data)
+
+    assert response.status_code == 302
+    signatory.refresh_from_db()
+    assert (signatory.name, signatory.rank, signatory.is_signatory) == ("Paul Leroy", "ambassador", True)
+    assert signatory.full_powers.verification_status == "verified"
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == "Hotel Metropole"  # the rest was saved
+
+
+def test_form_cannot_untick_or_tick_who_signs(client, world, signatory):
+    data = form_data(world.alpha, **{"members-0-is_signatory": "on", "members-2-name": "New Adviser"})
+    data.pop("members-1-is_signatory")
+    data["members-2-is_signatory"] = "on"
+
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
+
+    assert list(world.alpha.members.order_by("pk").values_list("name", "is_signatory")) == [
+        ("Jeanne Martin", False),
+        ("Paul Leroy", True),
+        ("New Adviser", False),
+    ]
+
+
+def test_renaming_a_cleared_member_starts_accreditation_and_clearance_again(client, admin_client, world, head):
+    head.accreditation_status, head.clearance_status = AccreditationStatus.ACCREDITED, ClearanceStatus.CLEARED
+    head.save()
+    form = client.get(edit_url(world.alpha_token)).content.decode()
+    assert "A new name means accreditation and security clearance are checked again." in form
+
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, **{"members-0-name": "Claire Dubois"}))
+
+    head.refresh_from_db()
+    assert (head.name, head.accreditation_status, head.clearance_status) == ("Claire Dubois", "pending", "pending")
+    latest = head.history.first()
+    assert (latest.name, latest.clearance_status, latest.history_change_reason) == (
+        "Claire Dubois",
+        "pending",
+        SELF_SERVICE_REASON,
+    )
+    history = html.unescape(admin_client.get(f"/admin/delegations/delegate/{head.pk}/history/").content.decode())
+    assert "Claire Dubois" in history and SELF_SERVICE_REASON in history
+
+
+def test_editing_a_cleared_member_without_renaming_keeps_the_clearance(client, world, head):
+    head.accreditation_status, head.clearance_status = AccreditationStatus.ACCREDITED, ClearanceStatus.CLEARED
+    head.save()
+
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, **{"members-0-position": "Ambassador to Viet Nam"}))
+
+    head.refresh_from_db()
+    assert (head.position, head.accreditation_status, head.clearance_status) == (
+        "Ambassador to Viet Nam",
+        "accredited",
+        "cleared",
+    )
