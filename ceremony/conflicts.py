@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from delegations.models import Delegate, Delegation
-from delegations.signing import FullPowersState, ceremony_bounds, full_powers_state, needs_full_powers
+from delegations.signing import FullPowersState, ceremony_bounds, full_powers_state, needs_full_powers, signs
 
 from .enums import ItemKind, ItemStatus, Visibility
 from .models import ScheduleItem
@@ -34,6 +34,7 @@ RULES = {
     "signing_after_departure": gettext_lazy("signing after departure"),
     "full_powers_not_verified": gettext_lazy("full powers not verified"),
     "slot_without_signatory": gettext_lazy("signing slot without signatory"),
+    "slot_of_withdrawn_delegation": gettext_lazy("signing slot of a delegation that no longer signs"),
     "outside_ceremony_days": gettext_lazy("outside the ceremony's days"),
     "room_unavailable": gettext_lazy("withdrawn room in use"),
 }
@@ -107,7 +108,10 @@ def ceremony_conflicts(*, ceremony):
     ):
         invited[item_id].add(delegation_id)
     delegations = {
-        d.pk: d for d in Delegation.objects.filter(ceremony=ceremony).only("pk", "name", "arrival_at", "departure_at")
+        d.pk: d
+        for d in Delegation.objects.filter(ceremony=ceremony).only(
+            "pk", "name", "arrival_at", "departure_at", "status", "intends_to_sign"
+        )
     }
     signatories = defaultdict(list)
     for delegate in (
@@ -225,6 +229,19 @@ def _signing(ceremony, items, invited, delegations, signatories):
                 "item_ids": (item.pk,),
                 "delegation_ids": (delegation_id,),
             }
+            if not signs(delegation):
+                # Withdrawing cancels the slot (delegations.signing.signing_withdraw); this catches any path that
+                # changed the delegation without it. Nothing else about the slot matters any more.
+                yield Conflict(
+                    rule="slot_of_withdrawn_delegation",
+                    severity=ERROR,
+                    message=_("%(delegation)s no longer signs but still has a signing slot; cancel it.")
+                    % {"delegation": delegation},
+                    who=str(delegation),
+                    url=_item_url(item.pk),
+                    **common,
+                )
+                continue
             if delegation.arrival_at and item.starts_at < delegation.arrival_at:
                 yield Conflict(
                     rule="signing_before_arrival",

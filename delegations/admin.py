@@ -15,7 +15,7 @@ from ceremony.spreadsheets import SpreadsheetMixin
 from . import services
 from .forms import OneHeadFormSet
 from .models import Delegate, Delegation, FullPowers, State
-from .signing import record_verifier
+from .signing import record_verifier, signing_withdraw
 from .spreadsheets import DelegateResource, DelegationResource
 
 
@@ -102,6 +102,10 @@ class DelegationAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, ConflictWarn
 
     def conflict_scope(self, obj):
         return {"delegation_ids": [obj.pk]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        signing_withdraw(delegation=obj, user=request.user)  # declined or no longer signing: slot cancelled
 
     @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, obj):

@@ -422,6 +422,36 @@ def delegation_move_in_order(*, delegation, position):
     return order
 
 
+WITHDRAWN_REASON = "withdrew from the signing"
+
+
+@transaction.atomic
+def signing_withdraw(*, delegation, user=None, reason=WITHDRAWN_REASON):
+    """A delegation that no longer signs (declined, or no longer intends to sign) loses its place and its slot.
+
+    The slot is cancelled, not deleted, so calendars show the cancellation (its sequence goes up);
+    the others keep their places and times until the order is generated again. Does nothing for a
+    delegation that still signs. Returns the number of slots cancelled.
+    """
+    if signs(delegation):
+        return 0
+    ceremony = delegation.ceremony
+    # Its generated slot, and any signing slot organizers made for it by hand.
+    slots = ScheduleItem.objects.filter(
+        Q(uid=slot_uid(ceremony, delegation)) | Q(kind=ItemKind.SIGNING, invited_delegations=delegation),
+        ceremony=ceremony,
+        visibility=Visibility.INVITED,
+    )
+    cancelled = schedule_items_cancel(items=slots, user=user)
+    if delegation.signing_order is not None:
+        delegation.signing_order = None
+        bulk_update_with_history(
+            [delegation], Delegation, ["signing_order"], default_user=user, default_change_reason=reason
+        )
+        feeds_touch(ceremony_ids=[ceremony.pk])
+    return cancelled
+
+
 @transaction.atomic
 def signing_order_clear(*, ceremony):
     """Undo the order of signing: places cleared, slots cancelled, the drawn letter forgotten.

@@ -12,6 +12,7 @@ from ceremony.spreadsheets import (
 )
 
 from .models import Delegate, Delegation
+from .signing import signing_withdraw
 
 
 class DelegationResource(PlannerResource):
@@ -55,6 +56,11 @@ class DelegationResource(PlannerResource):
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("ceremony")
+
+    def after_save_instance(self, instance, row, **kwargs):
+        if self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs):
+            return  # nothing was saved, so nothing to withdraw
+        signing_withdraw(delegation=instance, user=self.user)  # declined or no longer signing: slot cancelled
 
 
 class DelegationInCeremonyWidget(widgets.ForeignKeyWidget):

@@ -22,6 +22,7 @@ from ceremony.views import subscribe_links
 
 from .forms import DelegateFormSet, DelegationSelfServiceForm
 from .models import Delegation
+from .signing import signing_withdraw, signs
 
 SEEN_COOKIE = "seen"
 SEEN_SALT = "delegation-page-seen"
@@ -51,13 +52,15 @@ def page(request, token):
     items = selectors.delegation_schedule(delegation=delegation)
     last_visit = _last_visit(request)
     changed = selectors.changed_since(items, last_visit)
+    # A delegation that withdrew signs nowhere, even before its slot was cancelled.
+    slots = selectors.signing_slots(items, delegation) if signs(delegation) else []
     feed = subscribe_links(request, reverse("delegations:calendar", args=[token]), lang=request.LANGUAGE_CODE)
     context = {
         "ceremony": ceremony,
         "delegation": delegation,
         "days": selectors.group_by_day(ceremony, items),
-        "own_slots": {item.uid for item in selectors.signing_slots(items, delegation)},
-        "slots": selectors.signing_slots(items, delegation),
+        "own_slots": {item.uid for item in slots},
+        "slots": slots,
         "changed": changed,
         "changed_uids": {item.uid for item in changed},
         "last_visit": last_visit,
@@ -114,6 +117,7 @@ def _save(form, formset):
     delegation = form.save(commit=False)
     delegation._change_reason = SELF_SERVICE_REASON
     delegation.save()
+    signing_withdraw(delegation=delegation, reason=SELF_SERVICE_REASON)  # declining gives up the signing slot
     members = formset.save(commit=False)
     for member in formset.deleted_objects:
         member._change_reason = SELF_SERVICE_REASON

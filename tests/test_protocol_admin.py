@@ -473,3 +473,21 @@ def test_saving_without_conflicts_warns_nothing(admin_client, ceremony):
     response = admin_client.post(url, form_values(admin_client.get(url)), follow=True)
 
     assert [level for level, _text in shown_messages(response)] == ["success"]
+
+
+def test_saving_a_delegation_that_no_longer_signs_cancels_its_slot(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+    mexico = delegations[2]
+    url = admin_url(Delegation, "change", mexico.pk)
+    values = form_values(admin_client.get(url))
+    values.pop("intends_to_sign")
+
+    response = admin_client.post(url, values, follow=True)
+
+    assert [level for level, _text in shown_messages(response)] == ["success"]  # no conflict left behind
+    slot = ScheduleItem.objects.get(uid=f"signing-hanoi-{mexico.pk}")
+    assert (slot.status, slot.sequence) == (ItemStatus.CANCELLED, 1)
+    sheet = admin_client.get(reverse("admin:ceremony_ceremony_run_sheet", args=[ceremony.pk]))
+    assert [row["delegation"] for row in run_sheet_rows(sheet)] == ["Viet Nam", "South Africa", "Afghanistan"]
+    latest = Delegation.objects.get(pk=mexico.pk).history.first()
+    assert (latest.signing_order, latest.history_user.username) == (None, "admin")

@@ -127,7 +127,9 @@ def signing_slot(ceremony, delegation, start=None):
 
 
 def signing_delegation(ceremony, rank=Rank.HEAD_OF_STATE, **extra):
-    delegation = DelegationFactory(ceremony=ceremony, country="KE", name="Kenya", intends_to_sign=True, **extra)
+    delegation = DelegationFactory(
+        ceremony=ceremony, **{"country": "KE", "name": "Kenya", "intends_to_sign": True, **extra}
+    )
     signatory = DelegateFactory(delegation=delegation, is_signatory=True, rank=rank, name="Jane Doe")
     return delegation, signatory
 
@@ -202,10 +204,40 @@ def test_signatory_exempt_from_full_powers_has_no_conflict(ceremony, rank):
 
 
 def test_signing_slot_without_signatory(ceremony):
-    delegation = DelegationFactory(ceremony=ceremony, country="KE", name="Kenya")
+    delegation = DelegationFactory(ceremony=ceremony, country="KE", name="Kenya", intends_to_sign=True)
     signing_slot(ceremony, delegation)
 
     assert found(ceremony) == [("slot_without_signatory", "error")]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"status": "declined"}, [("slot_of_withdrawn_delegation", "error")]),
+        ({"intends_to_sign": False}, [("slot_of_withdrawn_delegation", "error")]),
+        ({"status": "confirmed"}, []),
+    ],
+)
+def test_signing_slot_of_a_delegation_that_no_longer_signs(ceremony, change, expected):
+    delegation, _signatory = signing_delegation(ceremony, **change)
+    slot = signing_slot(ceremony, delegation)
+
+    conflicts = ceremony_conflicts(ceremony=ceremony)
+
+    assert [(c.rule, c.severity) for c in conflicts] == expected
+    if expected:
+        assert conflicts[0].message == "Kenya no longer signs but still has a signing slot; cancel it."
+        assert (conflicts[0].url, conflicts[0].delegation_ids) == (
+            f"/admin/ceremony/scheduleitem/{slot.pk}/change/",
+            (delegation.pk,),
+        )
+
+
+def test_cancelled_slot_of_a_delegation_that_no_longer_signs_is_no_conflict(ceremony):
+    delegation, _signatory = signing_delegation(ceremony, status="declined")
+    signing_slot(ceremony, delegation).__class__.objects.update(status=ItemStatus.CANCELLED)
+
+    assert found(ceremony) == []
 
 
 # --- Outside the ceremony's days, withdrawn rooms -------------------------------------------------------------------
@@ -283,7 +315,7 @@ def signing_delegation_n(ceremony, n):
     from django_countries import countries
 
     code = [c for c, _name in countries][n]
-    delegation = DelegationFactory(ceremony=ceremony, country=code, arrival_at=hanoi(25, 12))
+    delegation = DelegationFactory(ceremony=ceremony, country=code, arrival_at=hanoi(25, 12), intends_to_sign=True)
     signatory = DelegateFactory(delegation=delegation, is_signatory=True, rank=Rank.AMBASSADOR)
     return delegation, signatory
 

@@ -22,6 +22,7 @@ from delegations.signing import (
     signing_generate,
     signing_order,
     signing_order_clear,
+    signing_withdraw,
 )
 from tests.factories import (
     CeremonyFactory,
@@ -362,6 +363,60 @@ def test_signing_regenerate_cancels_withdrawn_slot_and_restores_it_on_return(cer
     slot.refresh_from_db()
     assert (slot.status, slot.sequence, slot.starts_at) == (ItemStatus.TENTATIVE, 2, hanoi(25, 10, 35))
     assert ScheduleItem.objects.filter(kind=ItemKind.SIGNING).count() == 3
+
+
+@pytest.mark.parametrize("change", [{"status": DelegationStatus.DECLINED}, {"intends_to_sign": False}])
+def test_signing_withdraw_cancels_the_slot_and_clears_the_place(ceremony, signing_room, three, change):
+    generate(ceremony, signing_room)
+    mexico = three["MX"]
+    Delegation.objects.filter(pk=mexico.pk).update(**change)
+    mexico.refresh_from_db()
+
+    assert signing_withdraw(delegation=mexico) == 1
+
+    vn, mx, af = three["VN"], three["MX"], three["AF"]
+    assert slots(ceremony) == [
+        (f"signing-hanoi-{vn.pk}", "Signature: Viet Nam", hanoi(25, 10, 30), ItemStatus.TENTATIVE, 0),
+        (f"signing-hanoi-{mx.pk}", "Signature: Mexico", hanoi(25, 10, 35), ItemStatus.CANCELLED, 1),
+        (f"signing-hanoi-{af.pk}", "Signature: Afghanistan", hanoi(25, 10, 40), ItemStatus.TENTATIVE, 0),
+    ]
+    assert dict(Delegation.objects.values_list("name", "signing_order")) == {
+        "Viet Nam": 1,
+        "Mexico": None,
+        "Afghanistan": 3,
+    }
+    latest = Delegation.objects.get(pk=mexico.pk).history.first()
+    assert (latest.signing_order, latest.history_change_reason) == (None, "withdrew from the signing")
+    assert signing_withdraw(delegation=mexico) == 0  # twice: nothing more to do
+    assert slots(ceremony)[1][3:] == (ItemStatus.CANCELLED, 1)
+
+
+def test_signing_withdraw_leaves_a_delegation_that_still_signs_alone(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+    before = slots(ceremony)
+
+    assert signing_withdraw(delegation=three["MX"]) == 0
+
+    assert slots(ceremony) == before
+    assert Delegation.objects.get(pk=three["MX"].pk).signing_order == 2
+
+
+def test_spreadsheet_import_withdrawing_a_delegation_cancels_its_slot(ceremony, signing_room, three):
+    from import_export.formats.base_formats import CSV
+
+    from delegations.spreadsheets import DelegationResource
+
+    ceremony.is_current = True
+    ceremony.save()
+    generate(ceremony, signing_room)
+    sheet = "ceremony,country,name,kind,status,intends_to_sign\nhanoi,MX,Mexico,member_state,declined,1\n"
+
+    result = DelegationResource().import_data(CSV().create_dataset(sheet), dry_run=False, use_transactions=True)
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    mexico = Delegation.objects.get(pk=three["MX"].pk)
+    assert (mexico.status, mexico.signing_order) == (DelegationStatus.DECLINED, None)
+    assert ScheduleItem.objects.get(uid=f"signing-hanoi-{mexico.pk}").status == ItemStatus.CANCELLED
 
 
 def test_signing_regenerate_with_a_later_start_moves_every_slot(ceremony, signing_room, three):

@@ -30,7 +30,7 @@ def item_ids(response):
 @pytest.fixture
 def slot(world):
     """Alpha's signing slot, invited to Alpha only, and Alpha's place in the order."""
-    world.alpha.signing_order = 7
+    world.alpha.signing_order, world.alpha.intends_to_sign = 7, True
     world.alpha.save()
     item = ScheduleItemFactory(
         ceremony=world.ceremony, uid="signing-alpha", kind=ItemKind.SIGNING, visibility=Visibility.INVITED,
@@ -444,3 +444,28 @@ def test_editing_a_cleared_member_without_renaming_keeps_the_clearance(client, w
         "accredited",
         "cleared",
     )
+
+
+# --- withdrawing from the signing -------------------------------------------------------------------------------------
+
+
+def test_declining_through_the_form_gives_up_the_signing_slot(client, world, slot, head):
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined"))
+
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    slot.refresh_from_db()
+    assert (alpha.status, alpha.signing_order) == (DelegationStatus.DECLINED, None)
+    assert (slot.status, slot.sequence) == ("cancelled", 1)
+    assert alpha.history.first().history_change_reason == SELF_SERVICE_REASON
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    assert "Your signing slot" not in text and "signs in position" not in text and "you sign in position" not in text
+
+
+def test_page_of_a_withdrawn_delegation_never_says_it_signs(client, world, slot):
+    # Changed without going through the withdrawal (a slot still tentative): the page still says nothing.
+    Delegation.objects.filter(pk=world.alpha.pk).update(intends_to_sign=False)
+
+    text = client.get(page_url(world.alpha_token)).content.decode()
+
+    assert "Your signing slot" not in text and "signs in position" not in text and "you sign in position" not in text
+    assert 'id="item-signing-alpha"' in text  # the item itself is still listed, not highlighted
