@@ -4,6 +4,12 @@ Every row it writes says so: item titles start with "[Demo]" and their UIDs
 with "demo-"; delegations carry "[Demo] synthetic data" in their notes and
 their members are called "Demo delegate …". Writes are bulk inserts, so
 thousands of items take seconds, not minutes.
+
+The programme stays plausible: a demo item never takes a room or a delegation
+that is already busy (seeded items included); when no room is free after a few
+tries it has no room, as a coach transfer or a reception "venue to be confirmed"
+would. If the ceremony has no order of signing yet, the letter is drawn and the
+order generated with the ceremony's own settings, so the run-sheet has rows.
 """
 
 import random
@@ -22,7 +28,7 @@ from delegations.enums import (
     VerificationStatus,
 )
 from delegations.models import Delegate, Delegation, FullPowers, State, sort_key
-from delegations.signing import needs_full_powers
+from delegations.signing import SigningError, needs_full_powers, signing_draw_letter, signing_generate
 
 from .enums import ItemKind, ItemStatus, RoomKind, Visibility
 from .feeds_state import feeds_touch
@@ -63,6 +69,7 @@ def generate_demo(*, ceremony, items, delegations, seed=2025):
     new_delegations = _delegations(ceremony, delegations, rng)
     delegates = _delegates(new_delegations, rng)
     delegates += _signatories_and_full_powers(ceremony, rng)
+    _signing(ceremony)  # before the items, so that they keep clear of the signing slots
     count = _items(ceremony, items, rng)
     feeds_touch(ceremony_ids=[ceremony.pk])  # bulk writes send no signals
     return count, len(new_delegations), delegates
@@ -167,6 +174,25 @@ def _signatories_and_full_powers(ceremony, rng):
     return len(added)
 
 
+def _signing(ceremony):
+    """Draw the letter and generate the order of signing, unless the ceremony already has its slots."""
+    if not (ceremony.signing_starts_at and ceremony.signing_room_id):
+        return
+    if ScheduleItem.objects.filter(ceremony=ceremony, uid__startswith=f"signing-{ceremony.slug}-").exists():
+        return  # organizers' order (or an earlier demo's) stays as it is
+    try:
+        if not ceremony.drawn_letter:
+            signing_draw_letter(ceremony=ceremony)
+        signing_generate(  # atomic itself: a refusal leaves the rest of the demo standing
+            ceremony=ceremony,
+            starts_at=ceremony.signing_starts_at,
+            slot_minutes=ceremony.signing_slot_minutes,
+            room=ceremony.signing_room,
+        )
+    except SigningError:
+        pass  # e.g. more slots than the days hold: the demo goes on without an order of signing
+
+
 class _Bookings:
     """Who is busy when, so that demo items avoid double-booking rooms and delegations while there is room."""
 
@@ -190,20 +216,30 @@ def _items(ceremony, count, rng):
     days = (ceremony.last_day - ceremony.first_day).days + 1
     bookings = _Bookings()
     existing = ScheduleItem.objects.filter(ceremony=ceremony).exclude(status=ItemStatus.CANCELLED)
-    for room_id, starts_at, ends_at in existing.values_list("room_id", "starts_at", "ends_at"):
+    for room_id, starts_at, ends_at in existing.exclude(room=None).values_list("room_id", "starts_at", "ends_at"):
         bookings.book(("room", room_id), starts_at, ends_at)
+    Invited = ScheduleItem.invited_delegations.through
+    for delegation_id, starts_at, ends_at in Invited.objects.filter(
+        scheduleitem__in=existing.filter(visibility=Visibility.INVITED)
+    ).values_list("delegation_id", "scheduleitem__starts_at", "scheduleitem__ends_at"):
+        bookings.book(("delegation", delegation_id), starts_at, ends_at)
 
     items, invitations, support = [], [], []
     for number in range(count):
         length = timedelta(minutes=rng.choice([30, 45, 60, 90, 120]))
-        # A few tries at a free room and hour; a full programme ends up double-booked, as real ones do.
+        status = rng.choices(STATUSES, weights=[6, 3, 1])[0]
+        # A few tries at a free room and hour; when the rooms are full, the item has none rather than
+        # double-booking one. A cancelled item holds nothing, so it keeps its first draw.
         for _attempt in range(25):
             day = ceremony.first_day + timedelta(days=rng.randrange(days))
             start = datetime.combine(day, time(8, 0), tzinfo=ceremony.zone) + timedelta(minutes=15 * rng.randrange(48))
             room_id = rng.choice(rooms)
-            if bookings.free(("room", room_id), start, start + length):
+            if status == ItemStatus.CANCELLED or bookings.free(("room", room_id), start, start + length):
                 break
-        bookings.book(("room", room_id), start, start + length)
+        else:
+            room_id = None
+        if status != ItemStatus.CANCELLED and room_id is not None:
+            bookings.book(("room", room_id), start, start + length)
         kind = rng.choice(ITEM_KINDS)
         visibility = rng.choice(VISIBILITIES)
         item = ScheduleItem(
@@ -218,7 +254,7 @@ def _items(ceremony, count, rng):
             room_id=room_id,
             lead_agency_id=rng.choice(agencies),
             visibility=visibility,
-            status=rng.choices(STATUSES, weights=[6, 3, 1])[0],
+            status=status,
         )
         items.append(item)
         if visibility == Visibility.INVITED and delegation_ids:
@@ -226,14 +262,14 @@ def _items(ceremony, count, rng):
             invited = [d for d in candidates if bookings.free(("delegation", d), start, start + length)][
                 : rng.randint(1, 3)
             ]
-            for delegation_id in invited:
-                bookings.book(("delegation", delegation_id), start, start + length)
+            if status != ItemStatus.CANCELLED:
+                for delegation_id in invited:
+                    bookings.book(("delegation", delegation_id), start, start + length)
             invitations.append((item, invited))
         if rng.random() < 0.5:
             support.append((item, rng.choice(agencies)))
 
     ScheduleItem.objects.bulk_create(items, batch_size=BATCH)
-    Invited = ScheduleItem.invited_delegations.through
     Invited.objects.bulk_create(
         [Invited(scheduleitem_id=item.pk, delegation_id=d) for item, ids in invitations for d in ids], batch_size=BATCH
     )

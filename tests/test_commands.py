@@ -1,6 +1,7 @@
 """generate_demo, demo_organizer and the health check."""
 
 import re
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -9,9 +10,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ceremony.conflicts import ceremony_conflicts
 from ceremony.demo import DEMO_NOTES, DemoError, generate_demo
 from ceremony.models import Ceremony, ScheduleItem
 from delegations.models import Delegate, Delegation
+from delegations.signing import signing_run_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +53,9 @@ def test_generate_demo_keeps_one_delegation_per_country_and_names_organizations_
 def test_generate_demo_writes_in_bulk(seeded):
     with CaptureQueriesContext(connection) as queries:
         generate_demo(ceremony=Ceremony.objects.current(), items=1000, delegations=50)
-    # Rows go in batched INSERTs (SQLite caps a batch by its variable limit), never one by one.
-    assert len(queries) < 60
+    # Rows go in batched INSERTs (SQLite caps a batch by its variable limit), never one by one; drawing the
+    # letter and generating the order of signing add about twenty queries, however many delegations sign.
+    assert len(queries) < 70
 
 
 def test_generate_demo_refuses_negative_counts(seeded):
@@ -89,3 +93,37 @@ def test_healthz_reports_the_database(client):
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_generate_demo_books_no_room_twice_and_fills_the_run_sheet(seeded):
+    ceremony = Ceremony.objects.current()
+    generate_demo(ceremony=ceremony, items=300, delegations=40)
+
+    conflicts = ceremony_conflicts(ceremony=ceremony)
+    rules = Counter(c.rule for c in conflicts)
+    assert rules["room_double_booked"] == 0, [c.message for c in conflicts if c.rule == "room_double_booked"][:5]
+    assert rules["delegation_double_booked"] == 0
+    assert ScheduleItem.objects.filter(uid__startswith="demo-", room=None).exists()  # the rooms were full
+    ceremony.refresh_from_db()
+    rows = signing_run_sheet(ceremony=ceremony)
+    signing = Delegation.objects.filter(ceremony=ceremony, intends_to_sign=True).exclude(status="declined")
+    assert len(rows) == signing.count() > 20
+    assert rows[0].delegation.name == "Viet Nam"  # the host first
+    assert all(row.slot and row.slot.status == "tentative" and row.signatory for row in rows)
+    assert ceremony.drawn_letter.isalpha() and len(ceremony.drawn_letter) == 1
+
+
+def test_generate_demo_keeps_an_existing_order_of_signing(seeded):
+    ceremony = Ceremony.objects.current()
+    generate_demo(ceremony=ceremony, items=0, delegations=10)
+    ceremony.refresh_from_db()
+    letter, slots = (
+        ceremony.drawn_letter,
+        list(ScheduleItem.objects.filter(kind="signing").values_list("uid", "sequence")),
+    )
+
+    generate_demo(ceremony=ceremony, items=0, delegations=10)
+
+    ceremony.refresh_from_db()
+    assert ceremony.drawn_letter == letter
+    assert list(ScheduleItem.objects.filter(kind="signing").values_list("uid", "sequence")) == slots
