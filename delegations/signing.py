@@ -8,6 +8,7 @@ alone, whose UID depends only on the ceremony and the delegation, so regeneratin
 slots instead of replacing them and calendars follow.
 """
 
+import bisect
 import datetime as dt
 import secrets
 import string
@@ -218,7 +219,7 @@ class SlotReport:
 class GenerationReport:
     order: list
     slots: SlotReport
-    #: Delegations that had a place before and now have another one (a move by hand is undone by regenerating).
+    #: Delegations placed before whose order among the others placed before changed: a move by hand undone.
     reordered: int = 0
 
 
@@ -254,11 +255,25 @@ def signing_generate(*, ceremony, starts_at, slot_minutes, room):
 
     before = {d.pk: d.signing_order for d in candidates}
     _renumber(ceremony, order)
-    reordered = sum(1 for d in order if before[d.pk] is not None and before[d.pk] != d.signing_order)
+    reordered = _reordered([before[d.pk] for d in order if before[d.pk] is not None])
     ceremony.signing_starts_at, ceremony.signing_slot_minutes, ceremony.signing_room = starts_at, slot_minutes, room
     ceremony.save(update_fields=["signing_starts_at", "signing_slot_minutes", "signing_room"])
     report = _write_slots(ceremony, order)
     return GenerationReport(order=order, slots=report, reordered=reordered)
+
+
+def _reordered(previous_places):
+    """How many delegations must have moved for their old places (read in the new order) to be in order.
+
+    Newcomers and leavers shift numbers without changing who signs before whom, so only the previously placed
+    delegations count, and of them only those outside the longest run kept in order: one delegation moved by
+    hand counts as one, not as everyone it passed.
+    """
+    tails = []  # tails[k]: the smallest last place of an increasing run of length k + 1
+    for place in previous_places:
+        at = bisect.bisect_left(tails, place)
+        tails[at : at + 1] = [place]
+    return len(previous_places) - len(tails)
 
 
 def _check_settings(ceremony, starts_at, slot_minutes, room):

@@ -328,11 +328,21 @@ def test_generating_again_after_a_move_by_hand_warns_that_the_move_is_undone(adm
 
     assert shown_messages(response)[0] == (
         "warning",
-        "Hanoi signing: 3 delegations changed their place in the order of signing; "
+        "Hanoi signing: 1 delegation changed its place in the order of signing; "
         "places moved by hand are undone when the order is generated again.",
     )
     assert delegations[1].name == "Afghanistan"
     assert Delegation.objects.get(pk=delegations[1].pk).signing_order == 4
+
+
+def test_generating_again_after_registering_a_delegation_warns_nothing(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+    signing(ceremony, "NG", "Nigeria")  # from M: after Mexico; South Africa and Afghanistan shift down
+
+    response = generate(admin_client, ceremony)
+
+    assert [level for level, _text in shown_messages(response)] == ["success"]
+    assert "5 delegations in the order of signing; slots: 1 new, 2 moved, 2 unchanged" in shown_messages(response)[0][1]
 
 
 def test_run_sheet_pages_need_staff(client, ceremony):

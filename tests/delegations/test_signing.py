@@ -601,9 +601,30 @@ def test_signing_regenerate_after_a_move_by_hand_restores_the_rule_and_counts_it
 
     report = generate(ceremony, signing_room)
 
-    assert report.reordered == 2  # Afghanistan and Mexico swap back; the host stays first
+    assert report.reordered == 1  # Afghanistan goes back behind Mexico; the host stays first
     assert [d.name for d in report.order] == ["Viet Nam", "Mexico", "Afghanistan"]
     assert generate(ceremony, signing_room).reordered == 0
+
+
+def test_signing_regenerate_after_a_newcomer_or_a_withdrawal_reports_no_move_undone(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+    delegation_with_signatory(ceremony, "EC")  # from C: Ecuador comes before Mexico, shifting two places
+
+    assert generate(ceremony, signing_room).reordered == 0
+
+    Delegation.objects.filter(pk=three["MX"].pk).update(intends_to_sign=False)  # the others close up
+    report = generate(ceremony, signing_room)
+    assert report.reordered == 0
+    assert [d.name for d in report.order] == ["Viet Nam", "Ecuador", "Afghanistan"]
+
+
+def test_signing_regenerate_after_a_long_move_by_hand_counts_the_one_moved(ceremony, signing_room, eight):
+    generate(ceremony, signing_room)
+    last = Delegation.objects.get(signing_order=8)
+    delegation_move_in_order(delegation=last, position=2)
+    delegation_with_signatory(ceremony, "GH", name="Ghana")  # a newcomer at the same time adds nothing to it
+
+    assert generate(ceremony, signing_room).reordered == 1
 
 
 @pytest.mark.parametrize(
