@@ -247,8 +247,18 @@ class FullPowers(models.Model):
         return str(_("Full powers of %(name)s") % {"name": self.signatory.name})
 
     def clean(self):
+        errors = {}
         if self.signatory_id and not self.signatory.is_signatory:
-            raise ValidationError({"signatory": _("Only a delegate marked as signatory holds full powers.")})
+            errors["signatory"] = _("Only a delegate marked as signatory holds full powers.")
+        received = self.copy_received_on or self.original_presented_on
+        if self.verification_status == VerificationStatus.VERIFIED and not received:
+            # As the "mark verified" action: nothing can be verified before a copy or the original is in hand.
+            errors["verification_status"] = _(
+                "Full powers can be verified only once a copy was received or the original presented: "
+                "enter that date first."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class SignatoryManager(models.Manager):

@@ -18,7 +18,16 @@ from ceremony.enums import ItemKind, ItemStatus
 from ceremony.models import Ceremony, ScheduleItem
 from delegations.enums import Rank, VerificationStatus
 from delegations.models import Delegation, FullPowers, Signatory
-from tests.adminpages import admin_url, changelist_rows, form_values, page_text, plain, run_action, shown_messages
+from tests.adminpages import (
+    add_inline_row,
+    admin_url,
+    changelist_rows,
+    form_values,
+    page_text,
+    plain,
+    run_action,
+    shown_messages,
+)
 from tests.factories import (
     CeremonyFactory,
     DelegateFactory,
@@ -432,6 +441,43 @@ def test_signatory_inline_verification_records_who(admin_client, ceremony, deleg
     powers = FullPowers.objects.get(signatory=afghan)
     assert (powers.verification_status, powers.verified_by.username) == ("verified", "admin")
     assert afghan.history.count() == 2  # the save went through the concrete model, so history recorded it
+
+
+VERIFY_FIRST = (
+    "Full powers can be verified only once a copy was received or the original presented: enter that date first."
+)
+
+
+def test_signatory_inline_refuses_verified_with_nothing_received(admin_client, ceremony, delegations):
+    south_africa = Signatory.objects.get(delegation__name="South Africa")  # no full powers record yet
+    url = admin_url(Signatory, "change", south_africa.pk)
+    values = form_values(admin_client.get(url))
+    add_inline_row(values, "full_powers", issuing_authority="President", verification_status="verified")
+
+    response = admin_client.post(url, values)
+
+    assert response.status_code == 200
+    assert VERIFY_FIRST in plain(page_text(response))
+    assert not FullPowers.objects.filter(signatory=south_africa).exists()
+
+
+def test_full_powers_admin_refuses_verified_with_nothing_received(admin_client, ceremony, delegations):
+    afghan = Signatory.objects.get(delegation__name="Afghanistan")
+    powers = FullPowers.objects.get(signatory=afghan)
+    url = admin_url(FullPowers, "change", powers.pk)
+    values = form_values(admin_client.get(url))
+    values.update({"copy_received_on": "", "verification_status": "verified"})
+
+    response = admin_client.post(url, values)
+
+    assert response.status_code == 200
+    assert VERIFY_FIRST in plain(page_text(response))
+    powers.refresh_from_db()
+    assert (powers.verification_status, powers.copy_received_on, powers.verified_by) == (
+        "pending",
+        dt.date(2025, 10, 1),
+        None,
+    )
 
 
 # --- Conflict warnings when saving ----------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -150,3 +152,29 @@ def test_full_powers_only_for_a_signatory():
     with pytest.raises(ValidationError) as caught:
         powers.full_clean()
     assert caught.value.message_dict["signatory"] == ["Only a delegate marked as signatory holds full powers."]
+
+
+VERIFY_FIRST = (
+    "Full powers can be verified only once a copy was received or the original presented: enter that date first."
+)
+
+
+def test_full_powers_verified_with_nothing_received_are_refused():
+    powers = FullPowersFactory(verification_status="verified", copy_received_on=None, original_presented_on=None)
+    with pytest.raises(ValidationError) as caught:
+        powers.full_clean()
+    assert caught.value.message_dict == {"verification_status": [VERIFY_FIRST]}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"verification_status": "verified", "copy_received_on": dt.date(2025, 10, 1)},
+        {"verification_status": "verified", "original_presented_on": dt.date(2025, 10, 25)},
+        {"verification_status": "pending"},
+        {"verification_status": "rejected"},
+    ],
+    ids=["verified-copy", "verified-original", "pending-nothing", "rejected-nothing"],
+)
+def test_full_powers_clean_accepts(fields):
+    FullPowersFactory(**fields).full_clean()
