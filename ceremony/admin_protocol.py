@@ -264,22 +264,28 @@ class SigningAdminMixin:
     def next_up_view(self, request, object_id):
         ceremony = self._ceremony(request, object_id)
         rows = self._rows(ceremony)
+        over = False
         try:
             at = int(request.GET["at"])
         except (KeyError, ValueError):
             now = timezone.now()
-            at = next((i for i, row in enumerate(rows, start=1) if row.slot and row.slot.ends_at > now), 1)
+            timed = [(i, row.slot) for i, row in enumerate(rows, start=1) if row.slot and not row.slot.is_cancelled]
+            at = next((i for i, slot in timed if slot.ends_at > now), None)
+            # Every slot over: the signing is done, not back at place 1. Without slots, start at the top.
+            over = at is None and bool(timed)
+            at = len(rows) if over else at or 1
         at = max(1, min(at, len(rows))) if rows else 0
         return self._page(
             request,
             ceremony,
             "admin/ceremony/next_up.html",
             _("Next up at the signing table"),
+            over=over,
             current=rows[at - 1] if rows else None,
             following=rows[at : at + 3],
             at=at,
             total=len(rows),
-            previous_at=at - 1 if at > 1 else None,
+            previous_at=at if over else at - 1 if at > 1 else None,
             next_at=at + 1 if at < len(rows) else None,
             now=date_format(timezone.localtime(timezone.now(), ceremony.zone), "H:i"),
         )

@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import re
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -243,11 +244,30 @@ def test_next_up_shows_current_and_advances(admin_client, ceremony, delegations)
     assert "Place 4 of 4" in plain(last) and "?at=5" not in last
 
 
-def test_next_up_defaults_to_first_slot_not_over(admin_client, ceremony, delegations, settings):
-    generate(admin_client, ceremony)
+def next_up_at(client, ceremony, now):
     url = reverse("admin:ceremony_ceremony_next_up", args=[ceremony.pk])
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        return " ".join(plain(page_text(client.get(url))).split())
 
-    assert "Place 1 of 4" in plain(page_text(admin_client.get(url)))  # the slots lie in the past: first one
+
+def test_next_up_defaults_to_first_slot_not_over(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)  # slots of 3 minutes from 10:30
+
+    assert "Place 1 of 4" in next_up_at(admin_client, ceremony, hanoi(25, 9))
+    text = next_up_at(admin_client, ceremony, hanoi(25, 10, 34))
+    assert "Place 2 of 4" in text and "Mexico" in text
+
+
+def test_next_up_says_the_signing_is_over_once_every_slot_has_ended(admin_client, ceremony, delegations):
+    generate(admin_client, ceremony)
+
+    text = next_up_at(admin_client, ceremony, hanoi(25, 10, 42))
+
+    assert "The signing is over. Every slot has ended: 4 places in the order of signing." in text
+    assert "Place 1 of 4" not in text and "Viet Nam" not in text
+    assert "?at=4" in page_text(
+        admin_client.get(reverse("admin:ceremony_ceremony_next_up", args=[ceremony.pk]))
+    )  # today the 2025 slots are long over too; "Back" opens the last place
 
 
 def test_move_in_run_sheet_reorders_and_retimes(admin_client, ceremony, delegations):
