@@ -136,6 +136,21 @@ def test_about_shows_milestones_and_figures_with_sources(client, seeded, django_
     assert text.count("Source:") == 15  # nine figures and six milestones
 
 
+def test_about_query_count_does_not_grow(client, seeded, django_assert_num_queries):
+    from ceremony.models import Ceremony
+    from tests.factories import KeyFigureFactory, MilestoneFactory
+
+    ceremony = Ceremony.objects.current()
+    with django_assert_num_queries(3):
+        small = client.get("/about/").content.decode()
+    MilestoneFactory.create_batch(20, ceremony=ceremony)
+    KeyFigureFactory.create_batch(20, ceremony=ceremony)
+    with django_assert_num_queries(3):
+        large = client.get("/about/").content.decode()
+
+    assert (small.count("Source:"), large.count("Source:")) == (15, 55)
+
+
 def test_about_in_vietnamese_groups_digits_the_vietnamese_way(client, seeded):
     client.cookies["django_language"] = "vi"
     text = client.get("/about/").content.decode()
