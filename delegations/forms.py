@@ -21,8 +21,43 @@ ATTENDANCE = [
 ]
 
 
+class LoadedObjectField(forms.ModelChoiceField):
+    """A formset's hidden id, read from the objects the formset already loaded: no query per row, and an id
+    from outside the formset (another delegation's member) is refused rather than looked up."""
+
+    def __init__(self, *args, objects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.objects = objects
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            key = self.queryset.model._meta.pk.to_python(value)
+        except ValidationError:
+            key = None
+        found = self.objects().get(key)
+        if found is None:
+            raise ValidationError(
+                _("This member is not on your delegation's list; reload the page and try again."), code="invalid_choice"
+            )
+        return found
+
+
 class OneHeadFormSet(BaseInlineFormSet):
     """Members edited together: at most one of them is head of delegation."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name = self._pk_field.name
+        field = form.fields[name]
+        form.fields[name] = LoadedObjectField(
+            field.queryset, objects=self._loaded, initial=field.initial, required=False, widget=field.widget
+        )
+
+    def _loaded(self):
+        self._existing_object(None)  # builds the formset's own {pk: object} from one query
+        return self._object_dict
 
     def clean(self):
         # Each form checks one_head_per_delegation against the database only, so two members

@@ -125,9 +125,24 @@ def test_first_visit_lists_recently_moved_items_only(client, world):
     assert "Briefing" not in changed
 
 
+def changed_section(text):
+    """The "what changed" box, as its heading and the items listed in it."""
+    match = re.search(r"(What changed since your last visit|Recently moved or cancelled)(.*?)Your schedule", text, re.S)
+    return (match[1], re.findall(r'href="#item-([^"]+)"', match[2])) if match else None
+
+
 def test_a_forged_last_visit_cookie_is_ignored(client, world):
-    client.cookies["seen"] = "2000-01-01T00:00:00+00:00"
-    assert client.get(page_url(world.alpha_token)).status_code == 200
+    world.items.opening.starts_at = hanoi(25, 9, 30)
+    world.items.opening.save()
+    world.items.briefing.title = "Briefing, retitled"  # changed since 2000, but not moved
+    world.items.briefing.save()
+    fresh = changed_section(Client().get(page_url(world.alpha_token)).content.decode())
+
+    client.cookies["seen"] = "2000-01-01T00:00:00+00:00"  # unsigned: as if the delegation had not come since 2000
+    response = client.get(page_url(world.alpha_token))
+
+    assert response.status_code == 200
+    assert changed_section(response.content.decode()) == fresh == ("Recently moved or cancelled", ["opening"])
 
 
 @pytest.mark.parametrize("url", [page_url("x" * 43), edit_url("x" * 43), page_url("short"), edit_url("short")])
@@ -349,8 +364,14 @@ def test_post_without_csrf_token_is_refused(world):
 
 def test_form_in_vietnamese_keeps_the_vietnamese_content(client, world, head):
     client.cookies["django_language"] = "vi"
-    response = client.get(edit_url(world.alpha_token))
-    assert '<html lang="vi">' in response.content.decode()
+    text = html.unescape(client.get(edit_url(world.alpha_token)).content.decode())
+    assert '<html lang="vi">' in text
+    assert "Đoàn của quý vị có tham dự không?" in text  # Will your delegation attend?
+    assert "Có, chúng tôi sẽ tham dự" in text  # Yes, we will attend
+    assert re.search(r"<label[^>]*>\s*Khách sạn", text)  # hotel
+    assert re.search(r"<label[^>]*>\s*Email liên hệ", text)  # contact email
+    assert "Thêm thành viên" in text  # Add a member
+    assert "Will your delegation attend?" not in text and ">Hotel" not in text
 
 
 def test_organizers_see_self_service_changes_in_the_history(client, admin_client, world, head):
@@ -469,3 +490,33 @@ def test_page_of_a_withdrawn_delegation_never_says_it_signs(client, world, slot)
 
     assert "Your signing slot" not in text and "signs in position" not in text and "you sign in position" not in text
     assert 'id="item-signing-alpha"' in text  # the item itself is still listed, not highlighted
+
+
+# --- the form's cost and its isolation ------------------------------------------------------------------------------
+
+
+def test_form_post_query_count_does_not_grow_with_members(client, world, head, django_assert_num_queries):
+    # Delegation, savepoints, members (once), the head's one-head check, the delegation's save with its history
+    # and the feeds' mark, the withdrawal check, one changed member with its history: 18, however many members.
+    DelegateFactory.create_batch(2, delegation=world.alpha)
+    with django_assert_num_queries(18):
+        small = client.post(edit_url(world.alpha_token), form_data(world.alpha, **{"members-1-position": "Adviser"}))
+    DelegateFactory.create_batch(27, delegation=world.alpha)
+    with django_assert_num_queries(18):
+        large = client.post(edit_url(world.alpha_token), form_data(world.alpha, **{"members-2-position": "Adviser"}))
+
+    assert (small.status_code, large.status_code) == (302, 302)
+    assert world.alpha.members.filter(position="Adviser").count() == 2
+
+
+def test_form_refuses_another_delegations_member(client, world, head):
+    stranger = DelegateFactory(delegation=world.beta, name="Taro Yamada", rank=Rank.ADVISER)
+    data = form_data(world.alpha, hotel="Changed", **{"members-0-id": str(stranger.pk), "members-0-name": "Hijacked"})
+
+    text = _refused(client, world, data, "This member is not on your delegation&#x27;s list; reload the page")
+
+    stranger.refresh_from_db()
+    assert (stranger.delegation, stranger.name) == (world.beta, "Taro Yamada")
+    assert "Taro Yamada" not in text
+    head.refresh_from_db()
+    assert head.name == "Jeanne Martin"
