@@ -7,6 +7,13 @@ what, who and when, with the admin page where it is fixed. Cancelled items never
 Errors are what breaks the event (a room or delegation in two places, a signatory who cannot sign,
 a withdrawn room); warnings are what may be intended (an item outside the ceremony's days, such as
 a rehearsal the day before).
+
+A delegation is "in two places" when two items it is invited to overlap. Items for every delegation
+(public or all-delegation) count against a signing slot only when heads of delegation are expected
+there in person: the welcome, the group photo, the opening and the closing. A signatory cannot be at
+the table and in the photo; but plenaries, side events and press briefings running alongside the
+signing are normal practice at UN signing ceremonies (the delegation sends someone else), so they
+are not conflicts.
 """
 
 import datetime as dt
@@ -27,6 +34,9 @@ from .models import ScheduleItem
 
 ERROR, WARNING = "error", "warning"
 
+# Items every head of delegation attends in person: a signing slot cannot overlap them.
+HEADS_EXPECTED = frozenset({ItemKind.WELCOME, ItemKind.PHOTO, ItemKind.OPENING, ItemKind.CLOSING})
+
 RULES = {
     "room_double_booked": gettext_lazy("room double-booked"),
     "delegation_double_booked": gettext_lazy("delegation in two places"),
@@ -35,6 +45,7 @@ RULES = {
     "full_powers_not_verified": gettext_lazy("full powers not verified"),
     "slot_without_signatory": gettext_lazy("signing slot without signatory"),
     "slot_of_withdrawn_delegation": gettext_lazy("signing slot of a delegation that no longer signs"),
+    "signing_during_heads_item": gettext_lazy("signing while heads of delegation are expected elsewhere"),
     "outside_ceremony_days": gettext_lazy("outside the ceremony's days"),
     "room_unavailable": gettext_lazy("withdrawn room in use"),
 }
@@ -124,6 +135,7 @@ def ceremony_conflicts(*, ceremony):
     found = [
         *_rooms(ceremony, items),
         *_delegations(ceremony, items, invited, delegations),
+        *_signing_during_heads_items(ceremony, items, invited, delegations),
         *_signing(ceremony, items, invited, delegations, signatories),
         *_days(ceremony, items),
     ]
@@ -214,6 +226,34 @@ def _delegations(ceremony, items, invited, delegations):
                 item_ids=(first.pk, second.pk),
                 delegation_ids=(delegation_id,),
             )
+
+
+def _signing_during_heads_items(ceremony, items, invited, delegations):
+    expected = [
+        item
+        for item in items
+        if item.kind in HEADS_EXPECTED and item.visibility in (Visibility.PUBLIC, Visibility.DELEGATIONS)
+    ]
+    for slot in items:
+        if slot.kind != ItemKind.SIGNING or not invited.get(slot.pk):
+            continue
+        for item in expected:
+            if not (item.starts_at < slot.ends_at and slot.starts_at < item.ends_at):
+                continue
+            for delegation_id in sorted(invited[slot.pk]):
+                delegation = delegations[delegation_id]
+                yield Conflict(
+                    rule="signing_during_heads_item",
+                    severity=ERROR,
+                    message=_("%(delegation)s signs during “%(item)s”, which heads of delegation attend.")
+                    % {"delegation": delegation, "item": item},
+                    who=str(delegation),
+                    when=when_text(max(slot.starts_at, item.starts_at), min(slot.ends_at, item.ends_at), ceremony),
+                    url=_item_url(slot.pk),
+                    starts_at=max(slot.starts_at, item.starts_at),
+                    item_ids=(item.pk, slot.pk),
+                    delegation_ids=(delegation_id,),
+                )
 
 
 def _signing(ceremony, items, invited, delegations, signatories):

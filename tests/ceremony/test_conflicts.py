@@ -118,6 +118,50 @@ def test_delegation_not_double_booked(ceremony, case):
     assert found(ceremony) == []
 
 
+# --- A signing slot while heads of delegation are expected elsewhere -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "visibility"),
+    [
+        (ItemKind.PHOTO, Visibility.DELEGATIONS),
+        (ItemKind.WELCOME, Visibility.DELEGATIONS),
+        (ItemKind.OPENING, Visibility.PUBLIC),
+        (ItemKind.CLOSING, Visibility.DELEGATIONS),
+    ],
+)
+def test_signing_slot_during_an_item_for_heads_of_delegation(ceremony, kind, visibility):
+    kenya, _signatory = signing_delegation(ceremony)
+    photo = item(ceremony, hanoi(25, 10, 20), hanoi(25, 10, 40), kind=kind, visibility=visibility, title="Heads")
+    slot = signing_slot(ceremony, kenya, start=hanoi(25, 10, 30))
+
+    (conflict,) = ceremony_conflicts(ceremony=ceremony)
+
+    assert (conflict.rule, conflict.severity, conflict.who) == ("signing_during_heads_item", "error", "Kenya")
+    assert conflict.message == "Kenya signs during “Heads”, which heads of delegation attend."
+    assert conflict.when == "Sat 25 Oct 2025, 10:30–10:33 (Asia/Ho_Chi_Minh)"
+    assert (conflict.item_ids, conflict.delegation_ids) == ((photo.pk, slot.pk), (kenya.pk,))
+
+
+@pytest.mark.parametrize(
+    "case", ["plenary-alongside", "side-event-alongside", "photo-before", "photo-cancelled", "photo-for-staff"]
+)
+def test_signing_slot_alongside_other_items_is_no_conflict(ceremony, case):
+    kenya, _signatory = signing_delegation(ceremony)
+    kind = {"plenary-alongside": ItemKind.PLENARY, "side-event-alongside": ItemKind.SIDE_EVENT}.get(case, "photo")
+    item(
+        ceremony,
+        hanoi(25, 10) if case == "photo-before" else hanoi(25, 10, 20),
+        hanoi(25, 10, 30) if case == "photo-before" else hanoi(25, 12),
+        kind=kind,
+        visibility=Visibility.INTERNAL if case == "photo-for-staff" else Visibility.DELEGATIONS,
+        status=ItemStatus.CANCELLED if case == "photo-cancelled" else ItemStatus.CONFIRMED,
+    )
+    signing_slot(ceremony, kenya, start=hanoi(25, 10, 30))
+
+    assert found(ceremony) == []
+
+
 # --- Signing slots, the stay and full powers ------------------------------------------------------------------------
 
 
