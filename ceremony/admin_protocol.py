@@ -188,7 +188,7 @@ class SigningAdminMixin:
         return ceremony
 
     def _rows(self, ceremony):
-        from delegations.signing import signing_run_sheet
+        from delegations.run_sheet import signing_run_sheet
 
         rows = signing_run_sheet(ceremony=ceremony)
         for row in rows:
@@ -263,17 +263,15 @@ class SigningAdminMixin:
 
     def next_up_view(self, request, object_id):
         ceremony = self._ceremony(request, object_id)
+        from delegations.run_sheet import next_up_position
+
         rows = self._rows(ceremony)
-        over = False
         try:
-            at = int(request.GET["at"])
+            at, over = int(request.GET["at"]), False
         except (KeyError, ValueError):
-            now = timezone.now()
-            timed = [(i, row.slot) for i, row in enumerate(rows, start=1) if row.slot and not row.slot.is_cancelled]
-            at = next((i for i, slot in timed if slot.ends_at > now), None)
-            # Every slot over: the signing is done, not back at place 1. Without slots, start at the top.
-            over = at is None and bool(timed)
-            at = len(rows) if over else at or 1
+            at = next_up_position(rows, now=timezone.now())
+            over = at is None  # every slot has ended: say so, rather than start again at place 1
+            at = len(rows) if over else at
         at = max(1, min(at, len(rows))) if rows else 0
         return self._page(
             request,

@@ -26,8 +26,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from delegations.full_powers import FullPowersState, full_powers_state, needs_full_powers
 from delegations.models import Delegate, Delegation
-from delegations.signing import FullPowersState, ceremony_bounds, full_powers_state, needs_full_powers, signs
+from delegations.signing import ceremony_bounds, signs
 
 from .enums import ItemKind, ItemStatus, Visibility
 from .models import ScheduleItem

@@ -17,8 +17,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus
+from delegations.full_powers import FullPowersState, full_powers_state_expression
 from delegations.models import Delegate, Delegation
-from delegations.signing import FullPowersState, full_powers_state_expression
 
 from .conflicts import ceremony_conflicts
 

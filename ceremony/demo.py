@@ -27,8 +27,9 @@ from delegations.enums import (
     Rank,
     VerificationStatus,
 )
+from delegations.full_powers import needs_full_powers
 from delegations.models import Delegate, Delegation, FullPowers, State, sort_key
-from delegations.signing import SigningError, needs_full_powers, signing_draw_letter, signing_generate
+from delegations.signing import SigningError, signing_draw_letter, signing_generate
 
 from .enums import ItemKind, ItemStatus, RoomKind, Visibility
 from .feeds_state import feeds_touch

@@ -14,8 +14,9 @@ from ceremony.spreadsheets import SpreadsheetMixin
 
 from . import services
 from .forms import OneHeadFormSet
+from .full_powers import record_verifier
 from .models import Delegate, Delegation, FullPowers, State
-from .signing import record_verifier, signing_withdraw
+from .signing import signing_withdraw
 from .spreadsheets import DelegateResource, DelegationResource
 
 

@@ -11,8 +11,14 @@ from django.utils.translation import ngettext
 from ceremony.admin_permissions import FieldPermissionsMixin, RefuseRestrictedPostsMixin
 
 from .enums import VerificationStatus
+from .full_powers import (
+    ATTENTION_STATES,
+    FullPowersState,
+    full_powers_state_expression,
+    needs_full_powers,
+    record_verifier,
+)
 from .models import Delegate, FullPowers, Signatory
-from .signing import ATTENTION_STATES, FullPowersState, full_powers_state_expression, needs_full_powers, record_verifier
 
 
 class FullPowersStateFilter(admin.SimpleListFilter):
@@ -116,14 +122,14 @@ class SignatoryAdmin(RefuseRestrictedPostsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Record full powers: copy received today"), permissions=["change"])
     def record_copy_received(self, request, queryset):
-        from .signing import full_powers_record_receipt
+        from .full_powers import full_powers_record_receipt
 
         done, skipped = full_powers_record_receipt(signatories=queryset, on=timezone.localdate())
         self._report(request, done, skipped, *_receipt_messages(done, skipped, original=False))
 
     @admin.action(description=_("Record full powers: original presented today"), permissions=["change"])
     def record_original_presented(self, request, queryset):
-        from .signing import full_powers_record_receipt
+        from .full_powers import full_powers_record_receipt
 
         done, skipped = full_powers_record_receipt(signatories=queryset, on=timezone.localdate(), original=True)
         self._report(request, done, skipped, *_receipt_messages(done, skipped, original=True))
@@ -140,7 +146,7 @@ class SignatoryAdmin(RefuseRestrictedPostsMixin, admin.ModelAdmin):
         self._judge(request, queryset, VerificationStatus.REJECTED)
 
     def _judge(self, request, queryset, status):
-        from .signing import full_powers_verify
+        from .full_powers import full_powers_verify
 
         done, skipped = full_powers_verify(signatories=queryset, user=request.user, status=status)
         self._report(

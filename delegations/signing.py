@@ -1,11 +1,9 @@
-"""The protocol of signing: who needs full powers, the order of signing and its slots.
+"""The order of signing and its slots (who needs full powers: ``delegations.full_powers``).
 
-Full powers follow the Vienna Convention on the Law of Treaties, art. 7: a head of state, a head
-of government or a minister for foreign affairs signs without them; anyone else needs them, and
-credentials never substitute. The order of signing puts the host first, then follows the
-ceremony's rule; each delegation in the order gets one ``signing`` schedule item, invited to it
-alone, whose UID depends only on the ceremony and the delegation, so regenerating the order moves
-slots instead of replacing them and calendars follow.
+The order of signing puts the host first, then follows the ceremony's rule; each delegation in the
+order gets one ``signing`` schedule item, invited to it alone, whose UID depends only on the
+ceremony and the delegation, so regenerating the order moves slots instead of replacing them and
+calendars follow.
 """
 
 import bisect
@@ -14,9 +12,9 @@ import secrets
 import string
 from dataclasses import dataclass
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import models, transaction
-from django.db.models import Case, Prefetch, Q, Value, When
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_update_with_history
@@ -26,115 +24,12 @@ from ceremony.feeds_state import feeds_touch
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.services import schedule_items_cancel
 
-from .enums import DelegationStatus, Rank, VerificationStatus
-from .models import Delegate, Delegation, FullPowers
-
-# Art. 7(2)(a) VCLT: these sign by virtue of their functions.
-EXEMPT_RANKS = frozenset({Rank.HEAD_OF_STATE, Rank.HEAD_OF_GOVERNMENT, Rank.FOREIGN_MINISTER})
-
-
-class FullPowersState(models.TextChoices):
-    NOT_NEEDED = "not_needed", _("not needed")
-    MISSING = "missing", _("missing")
-    RECEIVED = "received", _("copy received")
-    VERIFIED = "verified", _("verified")
-    REJECTED = "rejected", _("rejected")
-
-
-# The states the protocol desk still has to act on.
-ATTENTION_STATES = (FullPowersState.MISSING, FullPowersState.RECEIVED, FullPowersState.REJECTED)
+from .enums import DelegationStatus
+from .models import Delegate, Delegation
 
 
 class SigningError(ValidationError):
     """The order of signing or its slots cannot be made as asked; nothing was written."""
-
-
-# --- Full powers ----------------------------------------------------------------------------------------------------
-
-
-def needs_full_powers(rank):
-    """Whether a signatory of this rank must present full powers."""
-    return rank not in EXEMPT_RANKS
-
-
-def full_powers_state(delegate):
-    """The state of a signatory's full powers, one of FullPowersState."""
-    if not needs_full_powers(delegate.rank):
-        return FullPowersState.NOT_NEEDED
-    try:
-        powers = delegate.full_powers
-    except ObjectDoesNotExist:
-        return FullPowersState.MISSING
-    if powers.verification_status == VerificationStatus.VERIFIED:
-        return FullPowersState.VERIFIED
-    if powers.verification_status == VerificationStatus.REJECTED:
-        return FullPowersState.REJECTED
-    if powers.copy_received_on or powers.original_presented_on:
-        return FullPowersState.RECEIVED
-    return FullPowersState.MISSING
-
-
-def full_powers_state_expression(prefix=""):
-    """The same rule as :func:`full_powers_state`, as an SQL expression on delegates (``prefix`` reaches them)."""
-    fp = f"{prefix}full_powers__"
-    return Case(
-        When(**{f"{prefix}rank__in": list(EXEMPT_RANKS)}, then=Value(FullPowersState.NOT_NEEDED.value)),
-        When(**{f"{fp}verification_status": VerificationStatus.VERIFIED}, then=Value(FullPowersState.VERIFIED.value)),
-        When(**{f"{fp}verification_status": VerificationStatus.REJECTED}, then=Value(FullPowersState.REJECTED.value)),
-        When(
-            Q(**{f"{fp}copy_received_on__isnull": False}) | Q(**{f"{fp}original_presented_on__isnull": False}),
-            then=Value(FullPowersState.RECEIVED.value),
-        ),
-        default=Value(FullPowersState.MISSING.value),
-        output_field=models.CharField(),
-    )
-
-
-@transaction.atomic
-def full_powers_record_receipt(*, signatories, on, original=False):
-    """Record that a copy (or, with ``original``, the original) of each signatory's full powers arrived ``on``.
-
-    Signatories who need no full powers are skipped. Returns (recorded, skipped).
-    """
-    recorded = skipped = 0
-    field = "original_presented_on" if original else "copy_received_on"
-    for signatory in signatories:
-        if not signatory.is_signatory or not needs_full_powers(signatory.rank):
-            skipped += 1
-            continue
-        powers, _created = FullPowers.objects.get_or_create(signatory=signatory)
-        setattr(powers, field, on)
-        powers.save(update_fields=[field])
-        recorded += 1
-    return recorded, skipped
-
-
-@transaction.atomic
-def record_verifier(powers, user):
-    """Who judged the full powers and when; cleared again when they go back to "not yet verified"."""
-    judged = powers.verification_status != VerificationStatus.PENDING
-    powers.verified_by = user if judged else None
-    powers.verified_at = timezone.now() if judged else None
-
-
-def full_powers_verify(*, signatories, user, status=VerificationStatus.VERIFIED):
-    """Mark the full powers of each signatory verified (or rejected) by ``user``, now.
-
-    Only full powers that were received (a copy or the original) can be judged; the others, and
-    signatories who need none, are skipped. Returns (verified, skipped).
-    """
-    done = skipped = 0
-    now = timezone.now()
-    for signatory in signatories:
-        powers = FullPowers.objects.filter(signatory=signatory).first()
-        received = powers is not None and (powers.copy_received_on or powers.original_presented_on)
-        if not needs_full_powers(signatory.rank) or not received:
-            skipped += 1
-            continue
-        powers.verification_status, powers.verified_by, powers.verified_at = status, user, now
-        powers.save(update_fields=["verification_status", "verified_by", "verified_at"])
-        done += 1
-    return done, skipped
 
 
 # --- The order of signing -------------------------------------------------------------------------------------------
@@ -484,54 +379,3 @@ def signing_order_clear(*, ceremony):
     ceremony.save(update_fields=["drawn_letter"])
     feeds_touch(ceremony_ids=[ceremony.pk])
     return cancelled
-
-
-# --- The run-sheet --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunSheetRow:
-    position: int
-    delegation: Delegation
-    slot: ScheduleItem | None
-    signatory: Delegate | None
-    state: FullPowersState | None
-
-    @property
-    def state_label(self):
-        return self.state.label if self.state else ""
-
-
-def signing_run_sheet(*, ceremony):
-    """The order of signing as the stage manager reads it: one row per place, in three queries."""
-    delegations = (
-        Delegation.objects.filter(ceremony=ceremony)
-        .exclude(signing_order=None)
-        .order_by("signing_order")
-        .prefetch_related(
-            Prefetch(
-                "members",
-                Delegate.objects.filter(is_signatory=True).select_related("full_powers").order_by("-is_head", "name"),
-                to_attr="signatories",
-            )
-        )
-    )
-    slots = {
-        item.uid: item
-        for item in ScheduleItem.objects.filter(
-            ceremony=ceremony, uid__startswith=f"signing-{ceremony.slug}-"
-        ).select_related("room")
-    }
-    rows = []
-    for delegation in delegations:
-        signatory = delegation.signatories[0] if delegation.signatories else None
-        rows.append(
-            RunSheetRow(
-                position=delegation.signing_order,
-                delegation=delegation,
-                slot=slots.get(slot_uid(ceremony, delegation)),
-                signatory=signatory,
-                state=full_powers_state(signatory) if signatory else None,
-            )
-        )
-    return rows

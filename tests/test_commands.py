@@ -14,7 +14,7 @@ from ceremony.conflicts import ceremony_conflicts
 from ceremony.demo import DEMO_NOTES, DemoError, generate_demo
 from ceremony.models import Ceremony, ScheduleItem
 from delegations.models import Delegate, Delegation
-from delegations.signing import signing_run_sheet
+from delegations.run_sheet import signing_run_sheet
 
 pytestmark = pytest.mark.django_db
 
