@@ -268,7 +268,7 @@ def test_which_kinds_of_item_a_user_changes(db, groups, superuser, expected):
 
 
 def test_only_protocol_verifies_full_powers_and_is_recorded_as_verifier(client, delegate):
-    powers = FullPowersFactory(signatory=delegate)
+    powers = FullPowersFactory(signatory=delegate, copy_received_on="2025-10-01")
     organizer(client, "Security")  # may see full powers, not judge them
     refused = _post_change(client, powers, verification_status=VerificationStatus.VERIFIED)
     assert refused.status_code == 403
