@@ -7,7 +7,10 @@ UID everywhere and all feeds share the same rules:
   output is byte-identical for identical data, so ETags are honest;
 * SEQUENCE is the item's revision and STATUS its status; cancelled items stay
   in the feed as ``STATUS:CANCELLED``;
-* start and end carry the ceremony's IANA zone as TZID, with a VTIMEZONE for it;
+* start and end carry the ceremony's IANA zone as TZID, with a VTIMEZONE for it,
+  except a time in the repeated hour of a DST fall-back that the local time
+  cannot name (RFC 5545 reads an ambiguous local time as the first one): that
+  is written in UTC;
 * no text entered by a person can start a new content line (see :func:`one_line`).
 """
 
@@ -54,6 +57,19 @@ def _text(value):
     return vText(value)
 
 
+def _local(instant, zone):
+    """``instant`` in ``zone``, or in UTC when the local time would be read as another instant.
+
+    In the hour a fall-back repeats, RFC 5545 (3.3.5) takes a local time as its
+    first occurrence, so the second one cannot be written with a TZID.
+    """
+    utc = instant.astimezone(datetime.UTC)
+    local = timezone.localtime(utc, zone)
+    if local.replace(fold=0).astimezone(datetime.UTC) != utc:
+        return utc
+    return local
+
+
 def _event(item, *, url):
     zone = item.ceremony.zone
     event = Event()
@@ -63,8 +79,8 @@ def _event(item, *, url):
     event.add("created", item.created_at.astimezone(datetime.UTC))
     event.add("sequence", item.sequence)
     event.add("status", _STATUS[item.status])
-    event.add("dtstart", timezone.localtime(item.starts_at, zone))
-    event.add("dtend", timezone.localtime(item.ends_at, zone))
+    event.add("dtstart", _local(item.starts_at, zone))
+    event.add("dtend", _local(item.ends_at, zone))
 
     title = one_line(item.localized("title"))
     if item.status == ItemStatus.CANCELLED:

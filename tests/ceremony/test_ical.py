@@ -13,6 +13,7 @@ from django.utils import translation
 from ceremony.ical import build_calendar, multi_line, one_line
 from ceremony.models import ScheduleItem
 from tests import icalcheck
+from tests.factories import CeremonyFactory, ScheduleItemFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -192,3 +193,32 @@ def test_no_injection_under_python_optimize(payload):
     body = base64.b64decode(result.stdout)
     assert_no_injection(body)
     assert list(icalcheck.events(body)) == ["u1"]
+
+
+def test_times_in_the_repeated_hour_of_a_fall_back_keep_their_instant(db):
+    """In Paris, 02:00–03:00 happens twice on 2025-10-26; RFC 5545 reads such a local time as the first."""
+    ceremony = CeremonyFactory(time_zone="Europe/Paris", first_day=dt.date(2025, 10, 25))
+    utc = dt.UTC
+
+    def item(uid, start, end):
+        return ScheduleItemFactory(ceremony=ceremony, uid=uid, starts_at=start, ends_at=end)
+
+    item("first-pass", dt.datetime(2025, 10, 26, 0, 30, tzinfo=utc), dt.datetime(2025, 10, 26, 1, 0, tzinfo=utc))
+    item("second-pass", dt.datetime(2025, 10, 26, 1, 30, tzinfo=utc), dt.datetime(2025, 10, 26, 2, 30, tzinfo=utc))
+    item("summer", dt.datetime(2025, 10, 25, 7, 0, tzinfo=utc), dt.datetime(2025, 10, 25, 8, 0, tzinfo=utc))
+    body = build(list(ScheduleItem.objects.filter(ceremony=ceremony).for_calendar()), ceremony)
+
+    events = icalcheck.events(body)
+    instants = {uid: (icalcheck.utc(e.dtstart.value), icalcheck.utc(e.dtend.value)) for uid, e in events.items()}
+    assert instants == {
+        "first-pass": (dt.datetime(2025, 10, 26, 0, 30, tzinfo=utc), dt.datetime(2025, 10, 26, 1, 0, tzinfo=utc)),
+        "second-pass": (dt.datetime(2025, 10, 26, 1, 30, tzinfo=utc), dt.datetime(2025, 10, 26, 2, 30, tzinfo=utc)),
+        "summer": (dt.datetime(2025, 10, 25, 7, 0, tzinfo=utc), dt.datetime(2025, 10, 25, 8, 0, tzinfo=utc)),
+    }
+    lines = icalcheck.unfolded_lines(body)
+    # The first pass through 02:30 can be named locally; the second pass and 02:00 after the change cannot.
+    assert "DTSTART;TZID=Europe/Paris:20251026T023000" in lines
+    assert "DTEND:20251026T010000Z" in lines
+    assert "DTSTART:20251026T013000Z" in lines
+    assert "DTEND;TZID=Europe/Paris:20251026T033000" in lines
+    assert "DTSTART;TZID=Europe/Paris:20251025T090000" in lines
