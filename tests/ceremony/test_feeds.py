@@ -10,7 +10,7 @@ from ceremony.models import ScheduleItem
 from ceremony.services import schedule_item_cancel, staff_issue_token
 from delegations.services import delegation_issue_token
 from tests import icalcheck
-from tests.factories import ScheduleItemFactory, hanoi
+from tests.factories import CeremonyFactory, ScheduleItemFactory, hanoi
 
 
 def uids(response):
@@ -212,6 +212,26 @@ def test_etag_moves_when_an_item_leaves_a_feed(client, world):
 
     after = _etag_moves(client, delegation_url(world.alpha_token), uninvite)
     assert "alpha-slot" not in uids(after)
+
+
+def test_etag_moves_when_an_item_moves_to_another_ceremony(client, world):
+    def move():
+        world.items.opening.ceremony = CeremonyFactory()
+        world.items.opening.save()
+
+    after = _etag_moves(client, "/programme.ics", move)
+    assert uids(after) == {"closing"}
+
+
+def test_moving_a_delegation_to_another_ceremony_changes_both_ceremonies_feeds(world):
+    other = CeremonyFactory()
+    world.ceremony.refresh_from_db()
+    stamps = {c.pk: c.feeds_changed_at for c in (world.ceremony, other)}
+    world.alpha.ceremony = other
+    world.alpha.save()
+    for ceremony in (world.ceremony, other):
+        ceremony.refresh_from_db()
+        assert ceremony.feeds_changed_at > stamps[ceremony.pk]
 
 
 def test_etag_moves_when_a_room_is_renamed(client, world):
