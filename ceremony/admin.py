@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from . import services
 from .admin_permissions import HistoryAdmin
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
-from .enums import ItemKind, Visibility
+from .enums import ItemKind
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
 from .roles import item_kinds
 from .spreadsheets import ScheduleItemResource, SpreadsheetMixin
@@ -189,7 +189,7 @@ class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
 
     @admin.action(description=_("Delete selected staff-only items"), permissions=["delete"])
     def delete_selected(self, request, queryset):
-        published = queryset.exclude(visibility=Visibility.INTERNAL).count()
+        published = queryset.ever_published().count()
         if published:
             self.message_user(request, self._published_message(published), messages.ERROR)
             return None
@@ -197,7 +197,7 @@ class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        if obj is not None and obj.is_published:
+        if obj is not None and obj.was_ever_published:
             message = _(
                 "This item is published (public or shown to delegations) and cannot be deleted: "
                 "cancel it instead, so that calendars show the cancellation."

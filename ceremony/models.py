@@ -347,12 +347,16 @@ def _same(stored, current):
 
 class ScheduleItemQuerySet(models.QuerySet):
     def delete(self):
-        published = self.select_related(None).exclude(visibility=Visibility.INTERNAL)
-        _refuse_published(list(published.values_list("title", flat=True)[:5]))
+        _refuse_published(list(self.select_related(None).ever_published().values_list("title", flat=True)[:5]))
         return super().delete()
 
     delete.alters_data = True
     delete.queryset_only = True
+
+    def ever_published(self):
+        """Items beyond staff-only now or at any time in their history: someone may have them in a calendar."""
+        was_published = ScheduleItem.history.model.objects.exclude(visibility=Visibility.INTERNAL).values("id")
+        return self.filter(~Q(visibility=Visibility.INTERNAL) | Q(pk__in=was_published))
 
     def for_calendar(self):
         """With everything a calendar event shows, in a stable order."""
@@ -463,7 +467,7 @@ class ScheduleItem(Bilingual, models.Model):
             return super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        _refuse_published([self.title] if self.is_published else [])
+        _refuse_published([self.title] if self.was_ever_published else [])
         return super().delete(*args, **kwargs)
 
     def clean(self):
@@ -476,6 +480,16 @@ class ScheduleItem(Bilingual, models.Model):
     def is_published(self):
         """Anything beyond staff-only may already sit in someone's calendar."""
         return self.visibility != Visibility.INTERNAL
+
+    @property
+    def was_ever_published(self):
+        """Published now or in any earlier version: making it staff-only again does not unpublish it.
+
+        Items without history rows (bulk-created) are judged by their current visibility.
+        """
+        if self.is_published:
+            return True
+        return self.pk is not None and self.history.exclude(visibility=Visibility.INTERNAL).exists()
 
     @property
     def is_cancelled(self):

@@ -202,6 +202,46 @@ def test_delete_view_refuses_published_item(admin_client, db, visibility, method
     assert ScheduleItem.objects.filter(pk=item.pk, title="Opening", status=ItemStatus.CONFIRMED).exists()
 
 
+def unpublished(title):
+    """An item that was public once and is staff-only now: subscribers may still have it."""
+    item = ScheduleItemFactory(title=title, visibility=Visibility.PUBLIC)
+    item.visibility = Visibility.INTERNAL
+    item.save()
+    return item
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_delete_view_refuses_item_that_was_published_before(admin_client, db, method):
+    item = unpublished("Opening")
+    url = admin_url(ScheduleItem, "delete", item.pk)
+
+    response = (
+        admin_client.get(url, follow=True) if method == "get" else admin_client.post(url, {"post": "yes"}, follow=True)
+    )
+
+    assert response.redirect_chain == [(admin_url(ScheduleItem, "change", item.pk), 302)]
+    assert shown_messages(response) == [("error", PUBLISHED_ONE)]
+    assert ScheduleItem.objects.filter(pk=item.pk).exists()
+
+
+@pytest.mark.parametrize("confirmed", [False, True], ids=["choose", "confirm"])
+def test_delete_selected_refuses_items_that_were_published_before(admin_client, db, confirmed):
+    items = [ScheduleItemFactory(visibility=Visibility.INTERNAL), unpublished("Opening")]
+
+    response = run_action(
+        admin_client, ScheduleItem, "delete_selected", items, **({"post": "yes"} if confirmed else {})
+    )
+
+    assert shown_messages(response) == [
+        (
+            "error",
+            "1 selected item is published (public or shown to delegations) and cannot be deleted: "
+            "cancel it instead, so that calendars show the cancellation.",
+        )
+    ]
+    assert ScheduleItem.objects.count() == 2
+
+
 @pytest.mark.parametrize("confirmed", [False, True], ids=["choose", "confirm"])
 def test_delete_selected_refuses_selection_with_published_items(admin_client, db, confirmed):
     items = [ScheduleItemFactory(visibility=visibility) for visibility in [Visibility.INTERNAL, *PUBLISHED[:2]]]

@@ -139,6 +139,38 @@ def test_deleting_a_published_item_is_refused(visibility):
     assert ScheduleItem.objects.filter(pk=item.pk).exists()
 
 
+def test_deleting_an_item_that_was_published_before_is_refused():
+    item = ScheduleItemFactory(visibility=Visibility.PUBLIC, title="Opening")
+    item.visibility = Visibility.INTERNAL
+    item.save()
+    with pytest.raises(PublishedItemDeletionError) as caught:
+        item.delete()
+    assert caught.value.messages == [
+        "“Opening” already appeared in delegates' or the public programme and calendars; cancel instead of "
+        "deleting, so that subscribers see the cancellation. Only staff-only items can be deleted."
+    ]
+    with pytest.raises(PublishedItemDeletionError):
+        ScheduleItem.objects.filter(pk=item.pk).delete()
+    assert ScheduleItem.objects.filter(pk=item.pk).exists()
+
+
+def test_an_item_without_history_is_judged_by_its_current_visibility():
+    ceremony = CeremonyFactory()
+    start = hanoi(25, 9)
+    fields = {"ceremony": ceremony, "kind": "briefing", "starts_at": start, "ends_at": start + dt.timedelta(hours=1)}
+    internal, public = ScheduleItem.objects.bulk_create(
+        [
+            ScheduleItem(title="Sweep", visibility=Visibility.INTERNAL, **fields),
+            ScheduleItem(title="Briefing", visibility=Visibility.PUBLIC, **fields),
+        ]
+    )
+    assert not internal.history.exists()
+    with pytest.raises(PublishedItemDeletionError):
+        public.delete()
+    internal.delete()
+    assert list(ScheduleItem.objects.values_list("title", flat=True)) == ["Briefing"]
+
+
 def test_deleting_a_staff_only_item_is_allowed():
     item = ScheduleItemFactory(visibility=Visibility.INTERNAL)
     other = ScheduleItemFactory(visibility=Visibility.INTERNAL)
