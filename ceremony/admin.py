@@ -154,6 +154,11 @@ class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
         (_("Calendar"), {"fields": ["uid", "sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Subscribers' calendars know the item by its UID: a new one would duplicate it everywhere.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else [*fields, "uid"]
+
     def conflict_scope(self, obj):
         return {"item_ids": [obj.pk]}
 

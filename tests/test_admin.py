@@ -162,6 +162,25 @@ def test_schedule_changelist_shows_both_days_of_overnight_item(admin_client, db)
     assert row["when"] == "Sat 25 Oct 2025, 22:00–Sun 26 Oct, 01:30 (UTC+07:00)"
 
 
+def test_schedule_item_uid_is_read_only_once_the_item_exists(admin_client, db):
+    item = ScheduleItemFactory(uid="hanoi-opening", title="Opening")
+    url = admin_url(ScheduleItem, "change", item.pk)
+    page = admin_client.get(url)
+    values = form_values(page)
+
+    assert "uid" not in values
+    assert re.search(r'<div class="readonly">hanoi-opening</div>', page_text(page))
+    response = admin_client.post(url, {**values, "uid": "renamed", "title": "Opening ceremony"}, follow=True)
+
+    assert response.redirect_chain == [("/admin/ceremony/scheduleitem/", 302)]
+    item.refresh_from_db()
+    assert (item.uid, item.title) == ("hanoi-opening", "Opening ceremony")
+
+
+def test_schedule_item_uid_can_be_chosen_when_adding(admin_client, db):
+    assert 'name="uid"' in page_text(admin_client.get(admin_url(ScheduleItem, "add")))
+
+
 # --- 4. Cancelling items --------------------------------------------------------------------------------------------
 
 
