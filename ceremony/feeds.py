@@ -23,11 +23,11 @@ from .enums import Visibility
 from .ical import build_calendar
 from .models import Ceremony, ScheduleItem, StaffMember
 from .privacy import private_link
-from .tokens import find_by_token
+from .tokens import DELEGATION, find_by_token, item_link_holder, item_link_key, item_link_valid
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Bump when the builder's output changes for the same data, so cached copies are replaced.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 LANGUAGES = ("en", "vi")
 CACHE_SECONDS = 24 * 3600
 
@@ -95,14 +95,32 @@ def programme(request):
     return _respond(request, etag=etag, last_modified=last_modified, private=False, build=build, lang=lang)
 
 
-def _item_visible_with_token(item, token):
-    delegation = find_by_token(Delegation.objects.all(), token)
+def _may_see(item, *, delegation=None, member=None):
     if delegation is not None:
         return ScheduleItem.objects.filter(pk=item.pk).visible_to_delegation(delegation).exists()
-    member = find_by_token(StaffMember.objects.select_related("agency"), token)
     if member is not None:
         return ScheduleItem.objects.filter(pk=item.pk).for_agency(member.agency).exists()
     return False
+
+
+def _item_visible_with_token(item, token):
+    """A raw delegation or staff token (the delegation's own page links with it)."""
+    delegation = find_by_token(Delegation.objects.all(), token)
+    if delegation is not None:
+        return _may_see(item, delegation=delegation)
+    return _may_see(item, member=find_by_token(StaffMember.objects.select_related("agency"), token))
+
+
+def _item_visible_with_key(item, key):
+    """A read-only item link from a delegation's feed (see :func:`ceremony.tokens.item_link_key`).
+
+    Staff feeds link to the admin, which asks for a login, so only delegations hold such links.
+    """
+    holder = item_link_holder(key)
+    if holder is None or holder[0] != DELEGATION:
+        return False
+    delegation = Delegation.objects.filter(pk=holder[1]).first()
+    return item_link_valid(key, uid=item.uid, holder=delegation) and _may_see(item, delegation=delegation)
 
 
 @private_link(plain=True)
@@ -111,9 +129,10 @@ def item_ics(request, uid):
     item = ScheduleItem.objects.for_calendar().filter(uid=uid).first()
     if item is None:
         raise Http404
-    token = request.GET.get("token", "")
-    if item.visibility != Visibility.PUBLIC and not _item_visible_with_token(item, token):
-        raise Http404
+    if item.visibility != Visibility.PUBLIC:
+        key, token = request.GET.get("key"), request.GET.get("token")
+        if not (_item_visible_with_key(item, key) if key else _item_visible_with_token(item, token)):
+            raise Http404
     lang = _language(request)
     ceremony = item.ceremony
     etag, last_modified = _validators("item", item.pk, lang, changed_at=ceremony.feeds_changed_at)
@@ -144,7 +163,10 @@ def delegation_calendar(request, token):
 
         def url_for(item):
             url = request.build_absolute_uri(item_url.replace("UID", item.uid))
-            return url if item.visibility == Visibility.PUBLIC else f"{url}?token={token}"
+            if item.visibility == Visibility.PUBLIC:
+                return url
+            # Never the token itself: it also opens the delegation's form, and events get forwarded.
+            return f"{url}?key={item_link_key(uid=item.uid, kind=DELEGATION, holder=delegation)}"
 
         with_name = _("%(ceremony)s — %(delegation)s")
         return build_calendar(

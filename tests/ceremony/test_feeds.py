@@ -1,6 +1,7 @@
 """The calendar endpoints over HTTP: who sees what, caching, and what calendar apps receive."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils.http import http_date
@@ -8,6 +9,7 @@ from django.utils.http import http_date
 from ceremony.enums import Visibility
 from ceremony.models import ScheduleItem
 from ceremony.services import schedule_item_cancel, staff_issue_token
+from ceremony.tokens import DELEGATION, item_link_key
 from delegations.services import delegation_issue_token
 from tests import icalcheck
 from tests.factories import CeremonyFactory, ScheduleItemFactory, hanoi
@@ -31,6 +33,9 @@ def feed_url(world, kind):
         "delegation": delegation_url(world.alpha_token),
         "staff": staff_url(world.staff_token),
         "item": "/items/opening.ics",
+        "item-token": f"/items/alpha-slot.ics?token={world.alpha_token}",
+        "item-key": f"/items/alpha-slot.ics?key={item_link_key(uid='alpha-slot', kind=DELEGATION, holder=world.alpha)}",
+        "item-staff": f"/items/security-sweep.ics?token={world.staff_token}",
     }[kind]
 
 
@@ -132,6 +137,62 @@ def test_invited_item_downloads_only_with_a_token_that_may_see_it(client, world)
     assert client.get("/items/alpha-slot.ics").status_code == 404
 
 
+def item_links(response):
+    """{UID: the event's URL} of a feed."""
+    return {uid: event.url.value for uid, event in icalcheck.events(response.content).items()}
+
+
+def test_delegation_feed_links_hidden_items_without_its_token(client, world):
+    response = client.get(delegation_url(world.alpha_token))
+    links = item_links(response)
+
+    assert world.alpha_token not in response.content.decode()
+    assert links["opening"] == "http://testserver/items/opening.ics"
+    assert re.fullmatch(
+        rf"http://testserver/items/alpha-slot\.ics\?key=d{world.alpha.pk}\.[A-Za-z0-9_-]{{43}}", links["alpha-slot"]
+    )
+    download = client.get(links["alpha-slot"].removeprefix("http://testserver"))
+    assert download.status_code == 200
+    assert uids(download) == {"alpha-slot"}
+    assert client.get(links["briefing"].removeprefix("http://testserver")).status_code == 200
+
+
+def test_an_item_link_opens_nothing_else(client, world):
+    link = item_links(client.get(delegation_url(world.alpha_token)))["alpha-slot"].removeprefix("http://testserver")
+    key = link.split("?key=")[1]
+    signature = key.split(".")[1]
+    tampered = f"d{world.alpha.pk}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}"
+    other_holder = f"d{world.beta.pk}.{signature}"
+    for url in (
+        f"/items/alpha-slot.ics?key={tampered}",
+        f"/items/alpha-slot.ics?key={other_holder}",
+        f"/items/briefing.ics?key={key}",  # another item
+        f"/items/alpha-slot.ics?key=s1.{signature}",
+        f"/items/alpha-slot.ics?key={signature}",
+        f"/d/{key}/calendar.ics",
+        f"/d/{key}/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+
+
+def test_an_item_link_stops_working_when_the_token_is_rotated(client, world):
+    link = item_links(client.get(delegation_url(world.alpha_token)))["alpha-slot"].removeprefix("http://testserver")
+    new = delegation_issue_token(delegation=world.alpha)
+
+    assert client.get(link).status_code == 404
+    fresh = item_links(client.get(delegation_url(new)))["alpha-slot"].removeprefix("http://testserver")
+    assert fresh != link
+    assert client.get(fresh).status_code == 200
+
+
+def test_an_item_link_stops_working_when_the_invitation_is_withdrawn(client, world):
+    link = item_links(client.get(delegation_url(world.alpha_token)))["alpha-slot"].removeprefix("http://testserver")
+    world.items.alpha_slot.invited_delegations.remove(world.alpha)
+
+    assert client.get(link).status_code == 404
+
+
 def test_internal_item_downloads_with_the_leading_agencys_staff_token(client, world):
     assert client.get(f"/items/security-sweep.ics?token={world.staff_token}").status_code == 200
     assert client.get(f"/items/press-prep.ics?token={world.staff_token}").status_code == 404
@@ -152,7 +213,7 @@ def test_the_same_item_has_the_same_uid_in_every_export(client, world):
 # --- HTTP caching ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["programme", "delegation", "staff", "item"])
+@pytest.mark.parametrize("kind", ["programme", "delegation", "staff", "item", "item-key"])
 def test_identical_data_gives_identical_bytes_and_validators(client, world, kind):
     url = feed_url(world, kind)
     first, second = client.get(url), client.get(url)
@@ -301,7 +362,20 @@ def _add_items(world, count):
         item.invited_delegations.add(world.alpha)
 
 
-@pytest.mark.parametrize(("kind", "queries"), [("programme", 2), ("delegation", 2), ("staff", 3), ("item", 1)])
+# A hidden item costs two more queries than a public one: the holder of the token or key, and whether it may see
+# the item; a staff token is looked up among delegations first.
+@pytest.mark.parametrize(
+    ("kind", "queries"),
+    [
+        ("programme", 2),
+        ("delegation", 2),
+        ("staff", 3),
+        ("item", 1),
+        ("item-token", 3),
+        ("item-key", 3),
+        ("item-staff", 4),
+    ],
+)
 def test_feed_query_count_does_not_grow_with_items(client, world, kind, queries, django_assert_num_queries):
     url = feed_url(world, kind)
     _add_items(world, 3)
@@ -311,7 +385,7 @@ def test_feed_query_count_does_not_grow_with_items(client, world, kind, queries,
     with django_assert_num_queries(queries):
         large = client.get(url)
     assert small.status_code == large.status_code == 200
-    if kind != "item":
+    if not kind.startswith("item"):
         assert len(uids(large)) > len(uids(small))
 
 
