@@ -2,12 +2,14 @@
 
 import datetime as dt
 import re
+from unittest import mock
 
 import pytest
 from django.utils.http import http_date
 
 from ceremony.enums import Visibility
-from ceremony.models import ScheduleItem
+from ceremony.feeds_state import feeds_touch
+from ceremony.models import Ceremony, ScheduleItem
 from ceremony.services import schedule_item_cancel, staff_issue_token
 from ceremony.tokens import DELEGATION, item_link_key
 from delegations.services import delegation_issue_token
@@ -307,6 +309,41 @@ def test_etag_moves_when_a_room_is_renamed(client, world):
 def test_etag_moves_when_an_item_is_cancelled_by_the_service(client, world):
     after = _etag_moves(client, "/programme.ics", lambda: schedule_item_cancel(item=world.items.opening))
     assert icalcheck.events(after.content)["opening"].status.value == "CANCELLED"
+
+
+SECOND_START = dt.datetime(2025, 10, 26, 1, 30, 0, 250000, tzinfo=dt.UTC)
+
+
+def test_a_change_within_the_same_second_still_moves_last_modified(client, world):
+    Ceremony.objects.filter(pk=world.ceremony.pk).update(feeds_changed_at=SECOND_START)
+    first = client.get("/programme.ics")
+    assert first["Last-Modified"] == "Sun, 26 Oct 2025 01:30:00 GMT"
+
+    with mock.patch("django.utils.timezone.now", return_value=SECOND_START + dt.timedelta(milliseconds=500)):
+        world.items.opening.title = "Opening ceremony"
+        world.items.opening.save()
+    after = client.get("/programme.ics", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+    assert after.status_code == 200
+    assert after["Last-Modified"] == "Sun, 26 Oct 2025 01:30:01 GMT"
+    assert icalcheck.events(after.content)["opening"].summary.value == "Opening ceremony"
+
+
+def test_every_touch_moves_the_stamp_by_at_least_a_second(world):
+    Ceremony.objects.filter(pk=world.ceremony.pk).update(feeds_changed_at=SECOND_START - dt.timedelta(hours=1))
+    stamps = []
+    with mock.patch("django.utils.timezone.now", return_value=SECOND_START):
+        for _ in range(3):
+            feeds_touch(ceremony_ids=[world.ceremony.pk])
+            stamps.append(Ceremony.objects.get().feeds_changed_at)
+        world.ceremony.refresh_from_db()
+        world.ceremony.save()  # a ceremony's own save follows the same rule
+    assert [*stamps, Ceremony.objects.get().feeds_changed_at] == [
+        SECOND_START,
+        dt.datetime(2025, 10, 26, 1, 30, 1, tzinfo=dt.UTC),
+        dt.datetime(2025, 10, 26, 1, 30, 2, tzinfo=dt.UTC),
+        dt.datetime(2025, 10, 26, 1, 30, 3, tzinfo=dt.UTC),
+    ]
 
 
 def test_etag_differs_by_language(client, world):
