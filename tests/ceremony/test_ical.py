@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from ceremony import ical
 from ceremony.ical import build_calendar, multi_line, one_line
 from ceremony.models import ScheduleItem
 from tests import icalcheck
@@ -42,6 +43,7 @@ BREAKING = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x00"]
 def assert_no_injection(body):
     text = body.decode("utf-8")
     assert not [c for c in BREAKING if c in text]
+    icalcheck.physical_lines(body)  # a lone CR or LF would end a line for some parsers
     names = icalcheck.property_names(body)
     assert set(names) <= icalcheck.KNOWN, set(names) - icalcheck.KNOWN
     assert "injected" not in "".join(line for line in icalcheck.unfolded_lines(body) if line.startswith("UID"))
@@ -155,6 +157,16 @@ def test_no_user_text_can_start_a_content_line(world, payload):
     events = icalcheck.events(body)
     assert len(events) == 7
     assert events["opening"].summary.value == one_line(payload)
+
+
+def test_the_injection_check_fails_when_cleaning_is_off(world, monkeypatch):
+    """A lone CR in a NAME written raw passes a check that splits on CRLF only; ours must catch it."""
+    monkeypatch.setattr(ical, "one_line", lambda text: text or "")
+    monkeypatch.setattr(ical, "_text", lambda value: value)
+    body = build([], world.ceremony, name="Evil\rATTENDEE:mailto:injected-cr@example.com")
+    assert b"NAME:Evil\rATTENDEE" in body
+    with pytest.raises(AssertionError, match="bare CR or LF"):
+        assert_no_injection(body)
 
 
 def test_text_cleaners():
