@@ -12,9 +12,11 @@ from ceremony.feeds_state import feeds_touch
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.services import schedule_item_cancel, staff_issue_token
 from ceremony.tokens import DELEGATION, item_link_key
+from delegations.enums import Rank
 from delegations.services import delegation_issue_token
+from delegations.signing import signing_generate, slot_uid
 from tests import icalcheck
-from tests.factories import CeremonyFactory, ScheduleItemFactory, hanoi
+from tests.factories import CeremonyFactory, DelegateFactory, ScheduleItemFactory, hanoi
 
 
 def uids(response):
@@ -76,6 +78,28 @@ def test_delegation_feed_has_public_all_delegation_and_its_own_invitations(clien
 def test_delegation_never_sees_another_delegations_invitations(client, world):
     assert "beta-slot" not in uids(client.get(delegation_url(world.alpha_token)))
     assert uids(client.get(delegation_url(world.beta_token))) == {"opening", "briefing", "beta-slot", "closing"}
+
+
+def test_delegation_feed_has_its_own_signing_slot_and_not_anothers(client, world):
+    world.ceremony.drawn_letter = "A"
+    world.ceremony.save()
+    for delegation in (world.alpha, world.beta):
+        delegation.intends_to_sign = True
+        delegation.save()
+        DelegateFactory(delegation=delegation, is_signatory=True, rank=Rank.HEAD_OF_STATE)
+    signing_generate(ceremony=world.ceremony, starts_at=hanoi(25, 15), slot_minutes=5, room=world.room)
+    alpha_slot, beta_slot = slot_uid(world.ceremony, world.alpha), slot_uid(world.ceremony, world.beta)
+
+    events = icalcheck.events(client.get(delegation_url(world.alpha_token)).content)
+
+    assert set(events) == {"opening", "briefing", "alpha-slot", "closing", alpha_slot}
+    slot = events[alpha_slot]
+    assert slot.summary.value == "Signature: France"
+    assert (icalcheck.utc(slot.dtstart.value), icalcheck.utc(slot.dtend.value)) == (
+        dt.datetime(2025, 10, 25, 8, 0, tzinfo=dt.UTC),
+        dt.datetime(2025, 10, 25, 8, 5, tzinfo=dt.UTC),
+    )
+    assert beta_slot in uids(client.get(delegation_url(world.beta_token)))
 
 
 def test_staff_feed_has_what_their_agency_leads_or_supports_internal_included(client, world):

@@ -54,23 +54,44 @@ def calendar_items(world):
     return list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar())
 
 
+def utc(day, hour, minute=0):
+    return dt.datetime(2025, 10, day, hour, minute, tzinfo=dt.UTC)
+
+
+# From the ``world`` fixture: UID -> (SUMMARY, STATUS, SEQUENCE, DTSTART and DTEND in UTC, CLASS); Hanoi is UTC+7.
+FIXTURE_EVENTS = {
+    "opening": ("Opening, speeches; and welcome", "CONFIRMED", "0", utc(25, 2), utc(25, 3, 30), "PUBLIC"),
+    "briefing": ("Briefing", "CONFIRMED", "0", utc(25, 1), utc(25, 1, 30), "PRIVATE"),
+    "alpha-slot": ("Alpha slot", "CONFIRMED", "0", utc(25, 4), utc(25, 4, 5), "PRIVATE"),
+    "beta-slot": ("Beta slot", "CONFIRMED", "0", utc(25, 4, 5), utc(25, 4, 10), "PRIVATE"),
+    "security-sweep": ("Security sweep", "CONFIRMED", "0", utc(24, 23), utc(25, 0), "PRIVATE"),
+    "press-prep": ("Press prep", "CONFIRMED", "0", utc(26, 6), utc(26, 7), "PRIVATE"),
+    "closing": ("Cancelled: Closing", "CANCELLED", "0", utc(26, 4), utc(26, 5), "PUBLIC"),
+}
+
+
 def test_each_event_carries_uid_summary_status_sequence_and_utc_instants(world, calendar_items):
-    body = build(calendar_items, world.ceremony)
-    events = icalcheck.events(body)
-    assert set(events) == {
-        "opening", "briefing", "alpha-slot", "beta-slot", "security-sweep", "press-prep", "closing",
-    }  # fmt: skip
+    events = icalcheck.events(build(calendar_items, world.ceremony))
+
+    assert {
+        uid: (
+            event.summary.value,
+            event.status.value,
+            event.sequence.value,
+            icalcheck.utc(event.dtstart.value),
+            icalcheck.utc(event.dtend.value),
+            event.contents["class"][0].value,
+        )
+        for uid, event in events.items()
+    } == FIXTURE_EVENTS
+    for uid, event in events.items():
+        assert event.location.value == "Plenary Hall, National Convention Center, Hanoi"
+        assert event.url.value == f"https://x.test/{uid}"
     opening = events["opening"]
-    assert opening.summary.value == "Opening, speeches; and welcome"
     assert opening.description.value == "Line one\nLine two"
-    assert opening.status.value == "CONFIRMED"
-    assert opening.sequence.value == "0"
-    assert icalcheck.utc(opening.dtstart.value) == dt.datetime(2025, 10, 25, 2, 0, tzinfo=dt.UTC)
-    assert icalcheck.utc(opening.dtend.value) == dt.datetime(2025, 10, 25, 3, 30, tzinfo=dt.UTC)
-    assert opening.location.value == "Plenary Hall, National Convention Center, Hanoi"
-    assert opening.url.value == "https://x.test/opening"
     assert opening.organizer.value == "mailto:protocol@mps.example"
     assert opening.organizer.params["CN"] == ["Ministry of Public Security"]
+    assert "organizer" not in events["press-prep"].contents  # led by an agency without an email
 
 
 def test_times_carry_the_iana_zone_with_a_vtimezone_for_it(world, calendar_items):
@@ -141,22 +162,35 @@ def test_descriptions_follow_the_language_with_english_fallback(world, calendar_
     assert events["briefing"].summary.value == "Briefing"
 
 
+@pytest.mark.parametrize("language", ["en", "vi"])
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_no_user_text_can_start_a_content_line(world, payload):
-    world.items.opening.title = payload
-    world.items.opening.description = payload
-    world.items.opening.save()
-    world.room.name = payload
+def test_no_user_text_can_start_a_content_line(world, payload, language):
+    opening = world.items.opening
+    for field in ("title", "title_vi", "description", "description_vi"):
+        setattr(opening, field, f"{field} {payload}")
+    opening.save()
+    venue = world.room.venue
+    venue.name, venue.name_vi, venue.city = f"venue {payload}", f"venue-vi {payload}", f"city {payload}"
+    venue.save()
+    world.room.name, world.room.name_vi = f"room {payload}", f"room-vi {payload}"
     world.room.save()
-    world.mps.name = payload
+    world.mps.name, world.mps.name_vi, world.mps.email = f"mps {payload}", f"mps-vi {payload}", f"a{payload}@x.test"
     world.mps.save()
-    world.ceremony.time_zone = "Asia/Ho_Chi_Minh"
     items = list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar())
-    body = build(items, world.ceremony, name=payload)
+
+    with translation.override(language):
+        body = build(items, world.ceremony, name=payload)
     assert_no_injection(body)
     events = icalcheck.events(body)
     assert len(events) == 7
-    assert events["opening"].summary.value == one_line(payload)
+    suffix = "_vi" if language == "vi" else ""
+    event = events["opening"]
+    assert event.summary.value == one_line(f"title{suffix} {payload}")
+    assert event.description.value == multi_line(f"description{suffix} {payload}")
+    vi = "-vi" if language == "vi" else ""
+    assert event.location.value == one_line(f"room{vi} {payload}, venue{vi} {payload}, city {payload}")
+    assert event.organizer.params["CN"] == [one_line(f"mps{vi} {payload}")]
+    assert event.organizer.value == f"mailto:{one_line(f'a{payload}@x.test')}"
 
 
 def test_the_injection_check_fails_when_cleaning_is_off(world, monkeypatch):
@@ -178,18 +212,23 @@ SCRIPT = """
 import base64, datetime as dt, os, sys, django
 django.setup()
 from ceremony.ical import build_calendar
+from django.utils import translation
 from ceremony.models import Agency, Ceremony, Room, ScheduleItem, Venue
 payload = sys.argv[1].encode().decode("unicode_escape")
 ceremony = Ceremony(pk=1, name=payload, slug="c", city="Hanoi", first_day=dt.date(2025, 10, 25),
                     last_day=dt.date(2025, 10, 26))
-venue = Venue(pk=1, key="v", name=payload, city=payload)
-room = Room(pk=1, key="r", venue=venue, name=payload)
-agency = Agency(pk=1, code="a", name=payload, email="a@example.com")
+venue = Venue(pk=1, key="v", name=payload, name_vi=payload, city=payload)
+room = Room(pk=1, key="r", venue=venue, name=payload, name_vi=payload)
+agency = Agency(pk=1, code="a", name=payload, name_vi=payload, email=f"a{payload}@example.com")
 start = dt.datetime(2025, 10, 25, 2, tzinfo=dt.UTC)
-item = ScheduleItem(pk=1, ceremony=ceremony, uid="u1", title=payload, description=payload, kind="opening",
+item = ScheduleItem(pk=1, ceremony=ceremony, uid="u1", title=payload, description=payload, title_vi=payload,
+                    description_vi=payload, kind="opening",
                     starts_at=start, ends_at=start + dt.timedelta(hours=1), room=room, lead_agency=agency,
                     status="confirmed", visibility="public", updated_at=start, created_at=start)
-sys.stdout.write(base64.b64encode(build_calendar(ceremony=ceremony, items=[item], name=payload)).decode())
+for language in ("en", "vi"):
+    with translation.override(language):
+        body = build_calendar(ceremony=ceremony, items=[item], name=payload)
+    sys.stdout.write(base64.b64encode(body).decode() + " ")
 """
 
 
@@ -202,9 +241,11 @@ def test_no_injection_under_python_optimize(payload):
         [sys.executable, "-O", "-c", SCRIPT, escaped], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    body = base64.b64decode(result.stdout)
-    assert_no_injection(body)
-    assert list(icalcheck.events(body)) == ["u1"]
+    bodies = [base64.b64decode(part) for part in result.stdout.split()]
+    assert len(bodies) == 2  # English and Vietnamese
+    for body in bodies:
+        assert_no_injection(body)
+        assert list(icalcheck.events(body)) == ["u1"]
 
 
 def test_times_in_the_repeated_hour_of_a_fall_back_keep_their_instant(db):
