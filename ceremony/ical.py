@@ -57,6 +57,20 @@ def _text(value):
     return vText(value)
 
 
+def _param(text):
+    """A one-line parameter value. A double quote would be written RFC 6868-style as ^', which most
+    calendar apps show as is, so it becomes a typographic one."""
+    return one_line(text).replace('"', "”")
+
+
+def _organizer(item):
+    """The lead agency, else the ceremony's host agency: the first of them with an email, or None."""
+    for agency in (item.lead_agency, item.ceremony.host_agency):
+        if agency is not None and agency.email:
+            return agency
+    return None
+
+
 def _local(instant, zone):
     """``instant`` in ``zone``, or in UTC when the local time would be read as another instant.
 
@@ -94,10 +108,10 @@ def _event(item, *, url):
         room = item.room
         place = ", ".join(p for p in (room.localized("name"), room.venue.localized("name"), room.venue.city) if p)
         event.add("location", _text(one_line(place)))
-    agency = item.lead_agency
-    if agency is not None and agency.email:
+    agency = _organizer(item)
+    if agency is not None:
         organizer = vCalAddress(f"mailto:{one_line(agency.email)}")
-        organizer.params["CN"] = one_line(agency.localized("name"))
+        organizer.params["CN"] = _param(agency.localized("name"))
         event.add("organizer", organizer)
     event.add("categories", [_text(one_line(str(item.get_kind_display())))])
     event.add("class", "PUBLIC" if item.visibility == Visibility.PUBLIC else "PRIVATE")
@@ -107,7 +121,7 @@ def _event(item, *, url):
 
 
 def build_calendar(*, ceremony, items, name, url_for=None):
-    """Serialize ``items`` (ScheduleItems with ceremony, room__venue and lead_agency loaded) as bytes.
+    """Serialize ``items`` (ScheduleItems with ``for_calendar()``'s related rows loaded) as bytes.
 
     ``name`` is the calendar's name and ``url_for(item)`` gives each event's URL.
     Texts come in the active language: Vietnamese where an item has it, else English.

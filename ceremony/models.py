@@ -362,7 +362,9 @@ class ScheduleItemQuerySet(models.QuerySet):
 
     def for_calendar(self):
         """With everything a calendar event shows, in a stable order."""
-        return self.select_related("ceremony", "room__venue", "lead_agency").order_by("starts_at", "ends_at", "uid")
+        return self.select_related("ceremony__host_agency", "room__venue", "lead_agency").order_by(
+            "starts_at", "ends_at", "uid"
+        )
 
     def public(self):
         return self.filter(visibility=Visibility.PUBLIC)

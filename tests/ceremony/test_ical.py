@@ -14,7 +14,7 @@ from ceremony import ical
 from ceremony.ical import build_calendar, multi_line, one_line
 from ceremony.models import ScheduleItem
 from tests import icalcheck
-from tests.factories import CeremonyFactory, ScheduleItemFactory
+from tests.factories import AgencyFactory, CeremonyFactory, ScheduleItemFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -275,3 +275,43 @@ def test_times_in_the_repeated_hour_of_a_fall_back_keep_their_instant(db):
     assert "DTSTART:20251026T013000Z" in lines
     assert "DTEND;TZID=Europe/Paris:20251026T033000" in lines
     assert "DTSTART;TZID=Europe/Paris:20251025T090000" in lines
+
+
+def organizers(world):
+    items = list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar())
+    events = icalcheck.events(build(items, world.ceremony))
+    return {
+        uid: (event.organizer.value, event.organizer.params["CN"]) if "organizer" in event.contents else None
+        for uid, event in events.items()
+        if uid in {"opening", "press-prep"}
+    }
+
+
+def test_organizer_falls_back_to_the_host_agency_when_the_lead_has_no_email(world):
+    world.ceremony.host_agency = AgencyFactory(code="host", name="Host Office", email="host@gov.example")
+    world.ceremony.save()
+
+    assert organizers(world) == {
+        "opening": ("mailto:protocol@mps.example", ["Ministry of Public Security"]),
+        "press-prep": ("mailto:host@gov.example", ["Host Office"]),  # led by the foreign ministry, no email
+    }
+
+
+def test_organizer_is_left_out_when_neither_lead_nor_host_has_an_email(world):
+    world.ceremony.host_agency = world.mofa
+    world.ceremony.save()
+
+    assert organizers(world) == {
+        "opening": ("mailto:protocol@mps.example", ["Ministry of Public Security"]),
+        "press-prep": None,
+    }
+
+
+def test_a_double_quote_in_the_organizer_name_reads_as_a_quote(world):
+    world.mps.name = 'Ministry of "Public" Security'
+    world.mps.save()
+
+    body = build(list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar()), world.ceremony)
+
+    assert icalcheck.events(body)["opening"].organizer.params["CN"] == ["Ministry of ”Public” Security"]
+    assert b"^'" not in body
