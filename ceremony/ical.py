@@ -3,7 +3,8 @@
 Every feed and download goes through :func:`build_calendar`, so an item has one
 UID everywhere and all feeds share the same rules:
 
-* DTSTAMP and LAST-MODIFIED are the item's last change, never "now", and the
+* DTSTAMP and LAST-MODIFIED are the last change of the item or of the room,
+  venue or organizing agency it names, never "now", and the
   output is byte-identical for identical data, so ETags are honest;
 * SEQUENCE is the item's revision and STATUS its status; cancelled items stay
   in the feed as ``STATUS:CANCELLED``;
@@ -86,10 +87,14 @@ def _local(instant, zone):
 
 def _event(item, *, url):
     zone = item.ceremony.zone
+    organizer = _organizer(item)
+    # The event changes when its item does, and when the room, venue or agency it names is renamed.
+    shown = (item, item.room, item.room.venue if item.room_id else None, organizer)
+    changed = max(obj.updated_at for obj in shown if obj is not None).astimezone(datetime.UTC)
     event = Event()
     event.add("uid", _text(one_line(item.uid)))
-    event.add("dtstamp", item.updated_at.astimezone(datetime.UTC))
-    event.add("last-modified", item.updated_at.astimezone(datetime.UTC))
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
     event.add("created", item.created_at.astimezone(datetime.UTC))
     event.add("sequence", item.sequence)
     event.add("status", _STATUS[item.status])
@@ -108,11 +113,10 @@ def _event(item, *, url):
         room = item.room
         place = ", ".join(p for p in (room.localized("name"), room.venue.localized("name"), room.venue.city) if p)
         event.add("location", _text(one_line(place)))
-    agency = _organizer(item)
-    if agency is not None:
-        organizer = vCalAddress(f"mailto:{one_line(agency.email)}")
-        organizer.params["CN"] = _param(agency.localized("name"))
-        event.add("organizer", organizer)
+    if organizer is not None:
+        address = vCalAddress(f"mailto:{one_line(organizer.email)}")
+        address.params["CN"] = _param(organizer.localized("name"))
+        event.add("organizer", address)
     event.add("categories", [_text(one_line(str(item.get_kind_display())))])
     event.add("class", "PUBLIC" if item.visibility == Visibility.PUBLIC else "PRIVATE")
     if url:

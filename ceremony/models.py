@@ -108,8 +108,9 @@ class Agency(Bilingual, models.Model):
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="agencies", null=True, blank=True
     )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("agency")
@@ -153,8 +154,9 @@ class Venue(Bilingual, models.Model):
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="venues", null=True, blank=True
     )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("venue")
@@ -175,8 +177,9 @@ class Room(Bilingual, models.Model):
     is_available = models.BooleanField(
         _("available"), default=True, help_text=_("Untick when the room is withdrawn; items still in it are flagged.")
     )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("room")

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.utils import translation
@@ -137,6 +138,29 @@ def test_dtstamp_is_the_last_change_not_the_time_of_download(world, calendar_ite
     assert icalcheck.utc(opening.last_modified.value) == stored
 
 
+@pytest.mark.parametrize("renamed", ["room", "venue", "organizer"])
+def test_dtstamp_moves_when_the_room_venue_or_organizer_it_names_is_renamed(world, renamed):
+    later = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
+    shown = {"room": world.room, "venue": world.room.venue, "organizer": world.mps}[renamed]
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        shown.name = "Renamed"
+        shown.save()
+        world.mofa.name = "Renamed too"  # leads only press-prep, which names no organizer: no change there
+        world.mofa.save()
+
+    events = icalcheck.events(
+        build(list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar()), world.ceremony)
+    )
+
+    opening = events["opening"]
+    assert icalcheck.utc(opening.dtstamp.value) == icalcheck.utc(opening.last_modified.value) == later
+    press_prep = events["press-prep"]
+    if renamed == "organizer":
+        assert icalcheck.utc(press_prep.dtstamp.value) == world.items.press_prep.updated_at.replace(microsecond=0)
+    else:  # same room, hence same venue
+        assert icalcheck.utc(press_prep.dtstamp.value) == later
+
+
 def test_output_is_byte_identical_for_identical_data(world, calendar_items):
     first = build(calendar_items, world.ceremony)
     again = build(list(ScheduleItem.objects.filter(ceremony=world.ceremony).for_calendar()), world.ceremony)
@@ -217,10 +241,10 @@ from ceremony.models import Agency, Ceremony, Room, ScheduleItem, Venue
 payload = sys.argv[1].encode().decode("unicode_escape")
 ceremony = Ceremony(pk=1, name=payload, slug="c", city="Hanoi", first_day=dt.date(2025, 10, 25),
                     last_day=dt.date(2025, 10, 26))
-venue = Venue(pk=1, key="v", name=payload, name_vi=payload, city=payload)
-room = Room(pk=1, key="r", venue=venue, name=payload, name_vi=payload)
-agency = Agency(pk=1, code="a", name=payload, name_vi=payload, email=f"a{payload}@example.com")
 start = dt.datetime(2025, 10, 25, 2, tzinfo=dt.UTC)
+venue = Venue(pk=1, key="v", name=payload, name_vi=payload, city=payload, updated_at=start)
+room = Room(pk=1, key="r", venue=venue, name=payload, name_vi=payload, updated_at=start)
+agency = Agency(pk=1, code="a", name=payload, name_vi=payload, email=f"a{payload}@example.com", updated_at=start)
 item = ScheduleItem(pk=1, ceremony=ceremony, uid="u1", title=payload, description=payload, title_vi=payload,
                     description_vi=payload, kind="opening",
                     starts_at=start, ends_at=start + dt.timedelta(hours=1), room=room, lead_agency=agency,
