@@ -390,6 +390,10 @@ class ScheduleItemQuerySet(models.QuerySet):
         return self.filter(Q(lead_agency_id=agency.pk) | models.Exists(supported))
 
 
+# The many-to-many relations recorded in each version of an item.
+ITEM_HISTORY_M2M = ("invited_delegations", "supporting_agencies")
+
+
 class ScheduleItem(Bilingual, models.Model):
     ceremony = models.ForeignKey(Ceremony, verbose_name=_("ceremony"), on_delete=models.PROTECT, related_name="items")
     uid = models.CharField(
@@ -443,7 +447,8 @@ class ScheduleItem(Bilingual, models.Model):
 
     objects = ScheduleItemQuerySet.as_manager()
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Who was invited, and which agencies supported, belong to the item's history too.
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=list(ITEM_HISTORY_M2M))
 
     class Meta:
         verbose_name = _("schedule item")

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from .enums import ItemStatus
 from .feeds_state import feeds_touch
-from .models import ScheduleItem, StaffMember
+from .models import ITEM_HISTORY_M2M, ScheduleItem, StaffMember
 from .tokens import new_token
 
 CANCELLED_REASON = "Cancelled"
@@ -26,14 +26,32 @@ def schedule_items_cancel(*, items, user=None):
     ceremony_ids = list(to_cancel.order_by().values_list("ceremony_id", flat=True).distinct())
     count = to_cancel.update(status=ItemStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=timezone.now())
     # A queryset update sends no signals: record the history and move the feeds' ETags here.
-    ScheduleItem.history.bulk_history_create(
+    records = ScheduleItem.history.bulk_history_create(
         list(ScheduleItem.objects.filter(pk__in=cancelled_pks)),
         update=True,
         default_user=user,
         default_change_reason=CANCELLED_REASON,
     )
+    _record_m2m_history(records)
     feeds_touch(ceremony_ids=ceremony_ids)
     return count
+
+
+def _record_m2m_history(records):
+    """Copy the invitations and supporting agencies into bulk-created history ``records``.
+
+    simple-history's bulk_history_create writes none, and the history page would then show a
+    cancellation as withdrawing every invitation. Two queries per relation, whatever the count.
+    """
+    by_item = {record.id: record for record in records}
+    for field in ITEM_HISTORY_M2M:
+        through = getattr(ScheduleItem, field).through
+        snapshot = getattr(ScheduleItem.history.model, field).model
+        columns = [f.attname for f in through._meta.fields]
+        rows = through.objects.filter(scheduleitem_id__in=by_item).values(*columns)
+        snapshot.objects.bulk_create(
+            [snapshot(history=by_item[row["scheduleitem_id"]], **row) for row in rows.order_by("pk")]
+        )
 
 
 def schedule_item_cancel(*, item, user=None):

@@ -181,6 +181,17 @@ def test_schedule_item_uid_can_be_chosen_when_adding(admin_client, db):
     assert 'name="uid"' in page_text(admin_client.get(admin_url(ScheduleItem, "add")))
 
 
+def test_schedule_item_history_page_shows_changed_invitations(admin_client, db):
+    item = ScheduleItemFactory(title="Bilateral", visibility=Visibility.INVITED)
+    item.invited_delegations.add(DelegationFactory(ceremony=item.ceremony, country="FR", name="France"))
+
+    response = admin_client.get(admin_url(ScheduleItem, "history", item.pk))
+
+    assert response.status_code == 200
+    text = " ".join(plain(page_text(response)).split())
+    assert "Changed None None Invited delegations: [] → [France]" in text
+
+
 # --- 4. Cancelling items --------------------------------------------------------------------------------------------
 
 
