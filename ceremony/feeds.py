@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db.models import Subquery
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
@@ -38,15 +38,22 @@ def _language(request):
 
 
 def _validators(*parts, changed_at):
-    """A strong ETag and the Last-Modified timestamp for a feed identified by ``parts``."""
+    """A strong ETag and the Last-Modified time (whole seconds, or None) for a feed identified by ``parts``.
+
+    Last-Modified has whole seconds, so while the second of the last change is still running another
+    change may follow within it under the same value, and a client holding it would get a 304 for a
+    stale copy. Until that second is over there is no Last-Modified; the ETag, which every change
+    moves, answers alone.
+    """
     key = ":".join(str(p) for p in (FORMAT_VERSION, changed_at.isoformat(), *parts))
     digest = hashlib.sha256(key.encode()).hexdigest()
-    return f'"{digest[:40]}"', changed_at.timestamp()
+    last_modified = int(changed_at.timestamp())
+    return f'"{digest[:40]}"', (last_modified if last_modified < int(timezone.now().timestamp()) else None)
 
 
 def _respond(request, *, etag, last_modified, private, build, lang, filename=None):
     """A 304 when the client's copy is current, else the calendar ``build()`` returns, in ``lang``."""
-    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         # Equal validators mean equal bytes, so a body built once serves every poll until the next change.
         # Event URLs are absolute, hence the host in the key.
@@ -61,7 +68,8 @@ def _respond(request, *, etag, last_modified, private, build, lang, filename=Non
         if filename:
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(int(last_modified))
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
     if private:
         patch_cache_control(response, private=True, no_cache=True)
     else:

@@ -8,34 +8,16 @@ app that asks "anything new?" gets its 304 from one cheap query, and a deleted
 item or one that leaves a feed still changes the answer.
 """
 
-import datetime
-
-from django.db.models import Value
-from django.db.models.functions import Greatest, Trunc
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.utils import timezone
 
-# Last-Modified has whole seconds: every change must move it by at least one, or a client that
-# fetched earlier in the same second would get a 304 for a stale copy.
-STEP = datetime.timedelta(seconds=1)
-
-
-def next_stamp(previous, now=None):
-    """The stamp after ``previous``: now, but at least the next whole second after it."""
-    now = now or timezone.now()
-    return now if previous is None else max(now, previous.replace(microsecond=0) + STEP)
-
 
 def feeds_touch(*, ceremony_ids=None):
-    """Mark the calendars of these ceremonies (all when None) as changed now (see :func:`next_stamp`).
-
-    One UPDATE: the database takes the later of now and the next whole second after the stored stamp.
-    """
+    """Mark the calendars of these ceremonies (all when None) as changed now."""
     from .models import Ceremony
 
     ceremonies = Ceremony.objects.all() if ceremony_ids is None else Ceremony.objects.filter(pk__in=ceremony_ids)
-    following = Trunc("feeds_changed_at", "second", tzinfo=datetime.UTC) + Value(STEP)
-    ceremonies.update(feeds_changed_at=Greatest(Value(timezone.now()), following))
+    ceremonies.update(feeds_changed_at=timezone.now())
 
 
 def _remember_ceremony(sender, instance, **kwargs):

@@ -27,7 +27,6 @@ from .enums import (
     SigningOrderRule,
     Visibility,
 )
-from .feeds_state import next_stamp
 from .fields import AwareDateTimeField
 
 key_validator = RegexValidator(
@@ -299,8 +298,7 @@ class Ceremony(Bilingual, models.Model):
         return self.localized("name")
 
     def save(self, *args, **kwargs):
-        # Like feeds_touch: never back, and past the second of the last change this copy knows.
-        self.feeds_changed_at = timezone.now() if self._state.adding else next_stamp(self.feeds_changed_at)
+        self.feeds_changed_at = timezone.now()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "feeds_changed_at"}
         super().save(*args, **kwargs)

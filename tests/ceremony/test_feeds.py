@@ -5,10 +5,10 @@ import re
 from unittest import mock
 
 import pytest
+from django.db.models import F
 from django.utils.http import http_date
 
 from ceremony.enums import Visibility
-from ceremony.feeds_state import feeds_touch
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.services import schedule_item_cancel, staff_issue_token
 from ceremony.tokens import DELEGATION, item_link_key
@@ -242,6 +242,8 @@ def test_the_same_item_has_the_same_uid_in_every_export(client, world):
 @pytest.mark.parametrize("kind", ["programme", "delegation", "staff", "item", "item-key"])
 def test_identical_data_gives_identical_bytes_and_validators(client, world, kind):
     url = feed_url(world, kind)
+    # Last changed a while ago: Last-Modified is sent once the second of the last change is over.
+    Ceremony.objects.update(feeds_changed_at=F("feeds_changed_at") - dt.timedelta(minutes=5))
     first, second = client.get(url), client.get(url)
     assert first.content == second.content
     assert first["ETag"] == second["ETag"]
@@ -335,39 +337,45 @@ def test_etag_moves_when_an_item_is_cancelled_by_the_service(client, world):
     assert icalcheck.events(after.content)["opening"].status.value == "CANCELLED"
 
 
-SECOND_START = dt.datetime(2025, 10, 26, 1, 30, 0, 250000, tzinfo=dt.UTC)
+CHANGED = dt.datetime(2025, 10, 26, 1, 30, 0, 250000, tzinfo=dt.UTC)  # a quarter into a second
 
 
-def test_a_change_within_the_same_second_still_moves_last_modified(client, world):
-    Ceremony.objects.filter(pk=world.ceremony.pk).update(feeds_changed_at=SECOND_START)
-    first = client.get("/programme.ics")
-    assert first["Last-Modified"] == "Sun, 26 Oct 2025 01:30:00 GMT"
+def _at(seconds):
+    """The clock ``seconds`` after CHANGED."""
+    return mock.patch("django.utils.timezone.now", return_value=CHANGED + dt.timedelta(seconds=seconds))
 
-    with mock.patch("django.utils.timezone.now", return_value=SECOND_START + dt.timedelta(milliseconds=500)):
+
+def test_no_last_modified_until_the_second_of_the_last_change_is_over(client, world):
+    Ceremony.objects.update(feeds_changed_at=CHANGED)
+    with _at(0.25):
+        during = client.get("/programme.ics")
+    with _at(0.5):  # another change within the same second
         world.items.opening.title = "Opening ceremony"
         world.items.opening.save()
-    after = client.get("/programme.ics", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    with _at(1):
+        after = client.get("/programme.ics", HTTP_IF_NONE_MATCH=during["ETag"])
 
+    # Had "01:30:00" been sent during that second, a client asking If-Modified-Since would now get a 304.
+    assert "Last-Modified" not in during and during["ETag"]
     assert after.status_code == 200
-    assert after["Last-Modified"] == "Sun, 26 Oct 2025 01:30:01 GMT"
+    assert after["Last-Modified"] == "Sun, 26 Oct 2025 01:30:00 GMT"
     assert icalcheck.events(after.content)["opening"].summary.value == "Opening ceremony"
 
 
-def test_every_touch_moves_the_stamp_by_at_least_a_second(world):
-    Ceremony.objects.filter(pk=world.ceremony.pk).update(feeds_changed_at=SECOND_START - dt.timedelta(hours=1))
-    stamps = []
-    with mock.patch("django.utils.timezone.now", return_value=SECOND_START):
-        for _ in range(3):
-            feeds_touch(ceremony_ids=[world.ceremony.pk])
-            stamps.append(Ceremony.objects.get().feeds_changed_at)
-        world.ceremony.refresh_from_db()
-        world.ceremony.save()  # a ceremony's own save follows the same rule
-    assert [*stamps, Ceremony.objects.get().feeds_changed_at] == [
-        SECOND_START,
-        dt.datetime(2025, 10, 26, 1, 30, 1, tzinfo=dt.UTC),
-        dt.datetime(2025, 10, 26, 1, 30, 2, tzinfo=dt.UTC),
-        dt.datetime(2025, 10, 26, 1, 30, 3, tzinfo=dt.UTC),
-    ]
+def test_if_modified_since_answers_by_whole_seconds_once_they_are_over(client, world):
+    Ceremony.objects.update(feeds_changed_at=CHANGED)
+    with _at(1.2):
+        first = client.get("/programme.ics")
+        assert client.get("/programme.ics", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    with _at(1.5):
+        world.items.opening.title = "Opening ceremony"
+        world.items.opening.save()
+    with _at(1.7):  # the change's second is still running: no 304 on the date alone
+        assert client.get("/programme.ics", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 200
+    with _at(2.2):
+        later = client.get("/programme.ics", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert later.status_code == 200
+    assert later["Last-Modified"] == "Sun, 26 Oct 2025 01:30:01 GMT"
 
 
 def test_etag_differs_by_language(client, world):
