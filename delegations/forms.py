@@ -49,6 +49,10 @@ class OneHeadFormSet(BaseInlineFormSet):
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
+        if form.instance.pk and form.instance.is_signatory and "DELETE" in form.fields:
+            # Removing the signatory would take their full powers with them: organizers do that.
+            form.fields["DELETE"].disabled = True
+            form.fields["DELETE"].help_text = _("This member signs the Convention: protocol staff change this.")
         name = self._pk_field.name
         field = form.fields[name]
         form.fields[name] = LoadedObjectField(

@@ -401,7 +401,7 @@ def test_form_shows_a_signatorys_name_and_rank_read_only(client, world, signator
     assert re.search(r'<input[^>]*name="members-1-name"[^>]*disabled', text)
     assert re.search(r'<select[^>]*name="members-1-rank"[^>]*disabled', text)
     assert not re.search(r'<input[^>]*name="members-0-name"[^>]*disabled', text)  # the head does not sign
-    assert text.count("This member signs the Convention: protocol staff change this.") == 2
+    assert text.count("This member signs the Convention: protocol staff change this.") == 3  # name, rank, remove
     assert 'name="members-0-is_signatory"' not in text and 'name="members-2-is_signatory"' not in text
 
 
@@ -431,6 +431,19 @@ def test_form_cannot_untick_or_tick_who_signs(client, world, signatory):
         ("Paul Leroy", True),
         ("New Adviser", False),
     ]
+
+
+def test_form_cannot_remove_the_signatory(client, world, signatory):
+    text = client.get(edit_url(world.alpha_token)).content.decode()
+    assert re.search(r'<input[^>]*name="members-1-DELETE"[^>]*disabled', text)
+    assert not re.search(r'<input[^>]*name="members-0-DELETE"[^>]*disabled', text)
+
+    data = form_data(world.alpha, hotel="Hotel Metropole", **{"members-1-DELETE": "on"})
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
+
+    signatory.refresh_from_db()  # still there, with the full powers protocol staff verified
+    assert signatory.full_powers.verification_status == "verified"
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == "Hotel Metropole"
 
 
 def test_renaming_a_cleared_member_starts_accreditation_and_clearance_again(client, admin_client, world, head):
