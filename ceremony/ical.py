@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from .enums import ItemStatus, Visibility
+from .enums import ItemKind, ItemStatus, Visibility
 
 PRODID = "-//Hanoi Convention ceremony planner//EN"
 REFRESH = datetime.timedelta(hours=1)
@@ -85,7 +85,7 @@ def _local(instant, zone):
     return local
 
 
-def _event(item, *, url):
+def _event(item, *, url, kinds):
     zone = item.ceremony.zone
     organizer = _organizer(item)
     # The event changes when its item does, and when the room, venue or agency it names is renamed.
@@ -117,7 +117,7 @@ def _event(item, *, url):
         address = vCalAddress(f"mailto:{one_line(organizer.email)}")
         address.params["CN"] = _param(organizer.localized("name"))
         event.add("organizer", address)
-    event.add("categories", [_text(one_line(str(item.get_kind_display())))])
+    event.add("categories", [_text(one_line(kinds.get(item.kind, item.kind)))])
     event.add("class", "PUBLIC" if item.visibility == Visibility.PUBLIC else "PRIVATE")
     if url:
         event.add("url", url)
@@ -142,9 +142,12 @@ def build_calendar(*, ceremony, items, name, url_for=None):
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", _text("PT1H"))
 
+    # The kinds' labels in the active language, translated once rather than per event (get_kind_display
+    # hashes the whole list of choices on every call).
+    kinds = {value: str(label) for value, label in ItemKind.choices}
     first, last = ceremony.first_day, ceremony.last_day
     for item in items:
-        calendar.add_component(_event(item, url=url_for(item) if url_for else None))
+        calendar.add_component(_event(item, url=url_for(item) if url_for else None, kinds=kinds))
         first = min(first, item.starts_at.astimezone(ceremony.zone).date())
         last = max(last, item.ends_at.astimezone(ceremony.zone).date())
     # Zone rules a year either side of the events: enough for any app, deterministic for equal data.
