@@ -82,11 +82,21 @@ def test_programme_offers_subscription_and_download(client, world):
     assert 'href="/items/opening.ics"' in text
 
 
+def test_programme_names_the_agency_that_leads_each_item(client, world):
+    text = client.get("/").content.decode()
+    assert "Side event · Plenary Hall · led by Ministry of Public Security" in " ".join(
+        re.sub(r"<[^>]+>", " ", text).split()
+    )
+
+
 def test_programme_in_vietnamese(client, world):
+    world.mps.name_vi = "Bộ Công an"
+    world.mps.save()
     client.cookies["django_language"] = "vi"
     text = client.get("/").content.decode()
     assert '<html lang="vi">' in text
     assert "Khai mạc" in text
+    assert "Bộ Công an chủ trì" in text  # the agency's Vietnamese name, in a Vietnamese sentence
     assert 'href="webcal://testserver/programme.ics?lang=vi"' in text
 
 
