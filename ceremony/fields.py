@@ -1,9 +1,76 @@
-"""Model fields shared by the apps."""
+"""Model fields shared by the apps, and the years any stored date or time may fall in."""
+
+import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+# No stored date or time falls outside these years: the database refuses it (``plausible``). A datetime in year 1
+# typed in Hanoi is a BC instant in UTC, which PostgreSQL stores but its driver cannot read back, so one such
+# value would break every page that reads the row. Forms check the tighter window of a ceremony
+# (``Ceremony.window``) first, with an error the reader understands.
+EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+EARLIEST = dt.datetime.combine(EARLIEST_DAY, dt.time(0), tzinfo=dt.UTC)
+LATEST = dt.datetime.combine(LATEST_DAY + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+
+
+IMPLAUSIBLE = _("Dates must fall between 1900 and 2199.")
+
+
+class PlausibleConstraint(models.CheckConstraint):
+    """A CHECK constraint that keeps ``field`` (an instant, or a date with ``instant=False``; null allowed) within
+    the plausible years.
+
+    Model validation checks it in Python: Django would ask the database once per constraint and save, and the
+    models' ``clean`` already refuse these values with a clearer error (a ceremony's window).
+    """
+
+    def __init__(self, *, field, name, instant, **kwargs):
+        self.field, self.instant = field, instant
+        low, high = (EARLIEST, LATEST) if instant else (EARLIEST_DAY, LATEST_DAY + dt.timedelta(days=1))
+        self.low, self.high = low, high
+        kwargs.setdefault("violation_error_message", IMPLAUSIBLE)
+        super().__init__(
+            condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lt": high}),
+            name=name,
+            **kwargs,
+        )
+
+    def deconstruct(self):
+        path, _args, kwargs = super().deconstruct()
+        del kwargs["condition"]
+        if kwargs.get("violation_error_message") == IMPLAUSIBLE:
+            del kwargs["violation_error_message"]
+        return path, (), {**kwargs, "field": self.field, "instant": self.instant}
+
+    def validate(self, model, instance, exclude=None, using=None):
+        if exclude and self.field in exclude:
+            return
+        value = getattr(instance, self.field)
+        if self.instant and isinstance(value, dt.datetime) and timezone.is_naive(value):
+            return  # the field's own error
+        if value is not None and not self.low <= value < self.high:
+            raise ValidationError(self.get_violation_error_message(), code=self.violation_error_code)
+
+
+def day_range_error(*, first, last, message=None):
+    """A field error saying that a date must fall from ``first`` to ``last`` (dates, shown in the reader's language)."""
+    return ValidationError(
+        message or _("Enter a date from %(first)s to %(last)s."),
+        code="implausible_date",
+        params={"first": date_format(first, "j F Y"), "last": date_format(last, "j F Y")},
+    )
+
+
+def plausible_day_error(value, *, first=EARLIEST_DAY, last=LATEST_DAY):
+    """The error for a date outside ``first``…``last`` (by default the plausible years), or None."""
+    if value is None or first <= value <= last:
+        return None
+    return day_range_error(first=first, last=last)
 
 
 class NaiveDatetimeError(ValueError):

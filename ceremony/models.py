@@ -27,7 +27,14 @@ from .enums import (
     SigningOrderRule,
     Visibility,
 )
-from .fields import AwareDateTimeField
+from .fields import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    AwareDateTimeField,
+    PlausibleConstraint,
+    day_range_error,
+    plausible_day_error,
+)
 
 key_validator = RegexValidator(
     r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\Z",
@@ -46,6 +53,13 @@ def validate_time_zone(value):
             code="invalid_time_zone",
             params={"value": value},
         )
+
+
+#: Any time about a ceremony (a stay, an item, full powers) falls within this margin of its days: a wrong year typed
+#: ("2052", "0001") is refused, while planning a year ahead stays possible.
+WINDOW_MARGIN = datetime.timedelta(days=365)
+# A ceremony's days leave room for its window within the plausible years.
+CEREMONY_FIRST_DAY, CEREMONY_LAST_DAY = EARLIEST_DAY + WINDOW_MARGIN, LATEST_DAY - WINDOW_MARGIN
 
 
 def new_item_uid():
@@ -85,9 +99,15 @@ class Source(models.Model):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         ordering = ["title"]
+        constraints = [PlausibleConstraint(field="published_on", name="source_published_on_plausible", instant=False)]
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        error = plausible_day_error(self.published_on)
+        if error:
+            raise ValidationError({"published_on": error})
 
 
 class Agency(Bilingual, models.Model):
@@ -292,6 +312,9 @@ class Ceremony(Bilingual, models.Model):
             ),
             models.CheckConstraint(condition=Q(signing_slot_minutes__gt=0), name="ceremony_signing_slot_positive"),
             models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="one_current_ceremony"),
+            PlausibleConstraint(field="first_day", name="ceremony_first_day_plausible", instant=False),
+            PlausibleConstraint(field="last_day", name="ceremony_last_day_plausible", instant=False),
+            PlausibleConstraint(field="signing_starts_at", name="ceremony_signing_start_plausible", instant=True),
         ]
 
     def __str__(self):
@@ -313,9 +336,61 @@ class Ceremony(Bilingual, models.Model):
         offset = datetime.datetime.combine(self.first_day, datetime.time(12), tzinfo=self.zone).strftime("%z")
         return f"{self.time_zone}, UTC{offset[:3]}:{offset[3:]}"
 
+    def bounds(self):
+        """The first instant of the ceremony's days and the first instant after them, in its zone."""
+        start = datetime.datetime.combine(self.first_day, datetime.time(0), tzinfo=self.zone)
+        end = datetime.datetime.combine(self.last_day + datetime.timedelta(days=1), datetime.time(0), tzinfo=self.zone)
+        return start, end
+
+    def window(self):
+        """The first and the last day any time about the ceremony may fall on: a year around its days."""
+        return self.first_day - WINDOW_MARGIN, self.last_day + WINDOW_MARGIN
+
+    def window_errors(self, values):
+        """Field errors for those of ``values`` ({field: date, aware datetime or None}) outside the window."""
+        first, last = self.window()
+        start = datetime.datetime.combine(first, datetime.time(0), tzinfo=self.zone)
+        end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(0), tzinfo=self.zone)
+        errors = {}
+        for name, value in values.items():
+            if isinstance(value, datetime.datetime):
+                # A naive time has its own field error; aware ones compare without converting, so year 1 is safe.
+                outside = timezone.is_aware(value) and not start <= value < end
+                message = _("Enter a time within a year of the ceremony: from %(first)s to %(last)s.")
+            else:
+                outside = value is not None and not first <= value <= last
+                message = _("Enter a date within a year of the ceremony: from %(first)s to %(last)s.")
+            if outside:
+                errors[name] = day_range_error(first=first, last=last, message=message)
+        return errors
+
     def clean(self):
+        errors = {}
+        for name in ("first_day", "last_day"):
+            error = plausible_day_error(getattr(self, name), first=CEREMONY_FIRST_DAY, last=CEREMONY_LAST_DAY)
+            if error:
+                errors[name] = day_range_error(
+                    first=CEREMONY_FIRST_DAY,
+                    last=CEREMONY_LAST_DAY,
+                    message=_("Enter a day from %(first)s to %(last)s."),
+                )
+        if errors:
+            raise ValidationError(errors)
         if self.first_day and self.last_day and self.last_day < self.first_day:
             raise ValidationError({"last_day": _("The last day cannot be before the first day.")})
+        start = self.signing_starts_at
+        if start and self.first_day and self.last_day and self.time_zone in zoneinfo.available_timezones():
+            first, end = self.bounds()
+            if timezone.is_aware(start) and not first <= start < end:
+                raise ValidationError(
+                    {
+                        "signing_starts_at": day_range_error(
+                            first=self.first_day,
+                            last=self.last_day,
+                            message=_("The signing starts on one of the ceremony's days, from %(first)s to %(last)s."),
+                        )
+                    }
+                )
 
 
 class PublishedItemDeletionError(ValidationError):
@@ -454,6 +529,8 @@ class ScheduleItem(Bilingual, models.Model):
         ordering = ["starts_at", "ends_at", "title"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="item_ends_after_start"),
+            PlausibleConstraint(field="starts_at", name="item_starts_at_plausible", instant=True),
+            PlausibleConstraint(field="ends_at", name="item_ends_at_plausible", instant=True),
         ]
         indexes = [models.Index(fields=["ceremony", "starts_at"], name="item_ceremony_start")]
 
@@ -481,10 +558,17 @@ class ScheduleItem(Bilingual, models.Model):
         return super().delete(*args, **kwargs)
 
     def clean(self):
+        errors = (
+            self.ceremony.window_errors({"starts_at": self.starts_at, "ends_at": self.ends_at})
+            if self.ceremony_id
+            else {}
+        )
         # A naive time already has its own field error; comparing it would only crash.
         times = (self.starts_at, self.ends_at)
-        if all(t and timezone.is_aware(t) for t in times) and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("The end must be after the start.")})
+        if not errors and all(t and timezone.is_aware(t) for t in times) and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The end must be after the start.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_published(self):
@@ -532,10 +616,16 @@ class Milestone(Bilingual, models.Model):
         ordering = ["date", "key"]
         constraints = [
             models.UniqueConstraint(fields=["ceremony", "key"], name="milestone_key_unique_per_ceremony"),
+            PlausibleConstraint(field="date", name="milestone_date_plausible", instant=False),
         ]
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.localized('title')}"
+
+    def clean(self):
+        error = plausible_day_error(self.date)
+        if error:
+            raise ValidationError({"date": error})
 
 
 class KeyFigure(Bilingual, models.Model):

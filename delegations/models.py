@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from ceremony.fields import AwareDateTimeField
+from ceremony.fields import AwareDateTimeField, PlausibleConstraint
 from ceremony.models import Ceremony, Source
 
 from .enums import (
@@ -136,6 +136,8 @@ class Delegation(models.Model):
                 name="delegation_departs_after_arrival",
                 violation_error_message=_("Departure must be after arrival."),
             ),
+            PlausibleConstraint(field="arrival_at", name="delegation_arrival_plausible", instant=True),
+            PlausibleConstraint(field="departure_at", name="delegation_departure_plausible", instant=True),
         ]
 
     def __str__(self):
@@ -149,6 +151,7 @@ class Delegation(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        self.fill_name()  # before any error, so that the name's own rules judge the name it will have
         errors = {}
         if self.kind in DelegationKind.states() and not self.country:
             errors["country"] = _("A state delegation needs a country.")
@@ -157,11 +160,20 @@ class Delegation(models.Model):
                 errors["country"] = _("An organization has no country; choose a state kind or clear the country.")
             if not self.name:
                 errors["name"] = _("An organization needs a name.")
-        if self.arrival_at and self.departure_at and self.departure_at <= self.arrival_at:
+        if self.ceremony_id:
+            errors.update(
+                self.ceremony.window_errors({"arrival_at": self.arrival_at, "departure_at": self.departure_at})
+            )
+        stay = (self.arrival_at, self.departure_at)
+        # A naive time has its own field error; comparing it with an aware one would only crash.
+        if (
+            all(t and timezone.is_aware(t) for t in stay)
+            and not errors.keys() & {"arrival_at", "departure_at"}
+            and self.departure_at <= self.arrival_at
+        ):
             errors["departure_at"] = _("Departure must be after arrival.")
         if errors:
             raise ValidationError(errors)
-        self.fill_name()
 
     def fill_name(self):
         """A state's delegation is named as the UN names the state, unless given a name."""
@@ -242,6 +254,10 @@ class FullPowers(models.Model):
         verbose_name_plural = _("full powers")
         permissions = [("verify_full_powers", _("Can verify full powers"))]
         ordering = ["signatory__delegation__sort_name"]
+        constraints = [
+            PlausibleConstraint(field=name, name=f"full_powers_{name}_plausible", instant=False)
+            for name in ("issued_on", "copy_received_on", "original_presented_on")
+        ]
 
     def __str__(self):
         return str(_("Full powers of %(name)s") % {"name": self.signatory.name})
@@ -250,6 +266,9 @@ class FullPowers(models.Model):
         errors = {}
         if self.signatory_id and not self.signatory.is_signatory:
             errors["signatory"] = _("Only a delegate marked as signatory holds full powers.")
+        if self.signatory_id:
+            dates = ("issued_on", "copy_received_on", "original_presented_on")
+            errors.update(self.signatory.delegation.ceremony.window_errors({d: getattr(self, d) for d in dates}))
         received = self.copy_received_on or self.original_presented_on
         if self.verification_status == VerificationStatus.VERIFIED and not received:
             # As the "mark verified" action: nothing can be verified before a copy or the original is in hand.

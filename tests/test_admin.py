@@ -587,3 +587,55 @@ def test_issue_calendar_links_for_staff(admin_client, client, db):
     member.refresh_from_db()
     assert member.token_issued_at is not None
     assert url.split("/")[-2] not in member.token_hash
+
+
+# --- Dates typed in the admin: within a year of the ceremony, never a 500 --------------------------------------------
+
+WINDOW_ERROR = "Enter a time within a year of the ceremony: from 25 October 2024 to 26 October 2026."
+
+
+def _post_changed(client, obj, **changes):
+    url = admin_url(type(obj), "change", obj.pk)
+    values = form_values(client.get(url))
+    values.update(changes)
+    return client.post(url, values)
+
+
+@pytest.mark.parametrize(
+    ("day", "time"), [("0001-01-01", "00:00:00"), ("9999-12-31", "23:59:00"), ("2019-06-01", "10:00:00")]
+)
+def test_an_implausible_arrival_typed_in_the_admin_is_a_field_error(admin_client, db, day, time):
+    delegation = DelegationFactory(ceremony=CeremonyFactory(is_current=True))
+    response = _post_changed(admin_client, delegation, arrival_at_0=day, arrival_at_1=time, hotel="Changed")
+
+    assert response.status_code == 200
+    assert WINDOW_ERROR in html.unescape(page_text(response))
+    delegation.refresh_from_db()
+    assert (delegation.arrival_at, delegation.hotel) == (None, "")
+    for model in (Delegation, Delegate):
+        assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+    assert admin_client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2052-10-25"])
+def test_an_implausible_item_time_typed_in_the_admin_is_a_field_error(admin_client, db, day):
+    item = ScheduleItemFactory(ceremony=CeremonyFactory(is_current=True), title="Opening")
+    response = _post_changed(admin_client, item, starts_at_0=day, starts_at_1="09:00:00", title="Moved")
+
+    assert response.status_code == 200
+    assert WINDOW_ERROR in html.unescape(page_text(response))
+    item.refresh_from_db()
+    assert (item.starts_at, item.title) == (hanoi(25, 14), "Opening")
+
+
+def test_a_signing_start_outside_the_ceremonys_days_is_a_field_error(admin_client, db):
+    ceremony = CeremonyFactory(is_current=True)
+    response = _post_changed(admin_client, ceremony, signing_starts_at_0="0001-01-01", signing_starts_at_1="10:30:00")
+
+    assert response.status_code == 200
+    assert (
+        "The signing starts on one of the ceremony&#x27;s days, from 25 October 2025 to 26 October 2025."
+        in page_text(response)
+    )
+    ceremony.refresh_from_db()
+    assert ceremony.signing_starts_at is None

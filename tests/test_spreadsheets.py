@@ -423,3 +423,39 @@ def test_choice_cells_take_the_code_or_the_label_in_either_language(db):
     assert rank.clean(vietnamese.upper()) == rank.clean(" Minister for foreign affairs ") == "foreign_minister"
     assert rank.clean("FOREIGN_MINISTER") == "foreign_minister"
     assert rank.clean("chancellor") == "chancellor"  # left for the model's "not a valid choice"
+
+
+# --- Dates far from the ceremony: a row error, never a 500 ----------------------------------------------------------
+
+WINDOW_ERROR = "Enter a time within a year of the ceremony: from 25 October 2024 to 26 October 2026."
+
+
+@pytest.mark.parametrize(
+    ("arrival", "departure", "column"),
+    [
+        ("0001-01-01 00:00", "", "arrival_at"),
+        ("", "9999-12-31 23:59", "departure_at"),
+        ("2019-06-01 10:00", "2031-06-01 10:00", "arrival_at"),
+    ],
+)
+def test_delegations_import_refuses_a_stay_far_from_the_ceremony(admin_client, world, arrival, departure, column):
+    row = {"country": "FR", "name": "France", "kind": "member_state", "status": "invited", "intends_to_sign": "0",
+           "arrival_at": arrival, "departure_at": departure, "hotel": "Changed"}  # fmt: skip
+
+    preview, result = import_sheet(admin_client, Delegation, as_csv([row]))
+
+    assert result is None
+    assert f"{column}: {WINDOW_ERROR}" in row_errors(preview), row_errors(preview)
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == ""
+
+
+@pytest.mark.parametrize("starts", ["0001-01-01 09:00", "9999-12-31 09:00+07:00", "2052-10-25 09:00"])
+def test_programme_import_refuses_an_item_far_from_the_ceremony(admin_client, world, starts):
+    _response, rows = export_sheet(admin_client, ScheduleItem)
+    next(row for row in rows if row["uid"] == "opening")["starts_at"] = starts
+
+    preview, result = import_sheet(admin_client, ScheduleItem, as_csv(rows))
+
+    assert result is None
+    assert f"starts_at: {WINDOW_ERROR}" in row_errors(preview), row_errors(preview)
+    assert ScheduleItem.objects.get(uid="opening").starts_at == hanoi(25, 9)

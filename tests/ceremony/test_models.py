@@ -7,9 +7,18 @@ from django.utils import translation
 
 from ceremony.enums import ItemStatus, Visibility
 from ceremony.fields import NaiveDatetimeError
-from ceremony.models import Ceremony, PublishedItemDeletionError, ScheduleItem
+from ceremony.models import Ceremony, Milestone, PublishedItemDeletionError, ScheduleItem, Source
 from ceremony.services import schedule_item_cancel, schedule_items_cancel
-from tests.factories import AgencyFactory, CeremonyFactory, DelegationFactory, ScheduleItemFactory, hanoi
+from tests.factories import (
+    HANOI,
+    AgencyFactory,
+    CeremonyFactory,
+    DelegationFactory,
+    MilestoneFactory,
+    ScheduleItemFactory,
+    SourceFactory,
+    hanoi,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +243,90 @@ def test_a_cancellation_keeps_the_invitations_in_the_history():
     cancelled, before = item.history.all()[:2]
     assert (cancelled.history_change_reason, invited_in(cancelled)) == ("Cancelled", ["France"])
     assert cancelled.diff_against(before).changed_fields == ["status"]
+
+
+# --- Dates and times anyone types: plausible, and within a year of the ceremony (25–26 Oct 2025) --------------------
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "refused"),
+    [
+        (dt.datetime(1, 1, 1, tzinfo=HANOI), hanoi(25, 10), ["starts_at"]),
+        (hanoi(25, 9), dt.datetime(9999, 12, 31, 23, 0, tzinfo=HANOI), ["ends_at"]),
+        (hanoi(25, 9).replace(year=2052), hanoi(25, 10).replace(year=2052), ["ends_at", "starts_at"]),
+    ],
+)
+def test_an_item_far_from_the_ceremony_is_refused_with_the_window_named(starts, ends, refused):
+    item = ScheduleItemFactory.build(
+        ceremony=CeremonyFactory(), starts_at=starts, ends_at=ends, room=None, lead_agency=None
+    )
+    with pytest.raises(ValidationError) as caught:
+        item.full_clean()
+    assert sorted(caught.value.message_dict) == refused
+    assert caught.value.message_dict[refused[0]] == [
+        "Enter a time within a year of the ceremony: from 25 October 2024 to 26 October 2026."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends"),
+    [
+        (dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC), dt.datetime(1, 1, 1, 13, tzinfo=dt.UTC)),
+        (hanoi(25, 9), dt.datetime(2200, 1, 1, tzinfo=dt.UTC)),
+    ],
+)
+def test_the_database_refuses_an_item_in_an_implausible_year(starts, ends):
+    item = ScheduleItemFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScheduleItem.objects.filter(pk=item.pk).update(starts_at=starts, ends_at=ends)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"first_day": dt.date(1, 1, 1)}, "first_day", "Enter a day from 1 January 1901 to 31 December 2198."),
+        ({"last_day": dt.date(9999, 12, 31)}, "last_day", "Enter a day from 1 January 1901 to 31 December 2198."),
+        (
+            {"signing_starts_at": dt.datetime(1, 1, 1, tzinfo=HANOI)},
+            "signing_starts_at",
+            "The signing starts on one of the ceremony's days, from 25 October 2025 to 26 October 2025.",
+        ),
+        (
+            {"signing_starts_at": hanoi(27, 9)},
+            "signing_starts_at",
+            "The signing starts on one of the ceremony's days, from 25 October 2025 to 26 October 2025.",
+        ),
+    ],
+)
+def test_a_ceremony_in_an_implausible_year_or_signing_outside_its_days_is_refused(changes, field, message):
+    ceremony = CeremonyFactory.build(**changes)
+    with pytest.raises(ValidationError) as caught:
+        ceremony.full_clean()
+    assert caught.value.message_dict[field] == [message]
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "value"),
+    [
+        (Ceremony, "first_day", dt.date(1, 1, 1)),
+        (Ceremony, "last_day", dt.date(9999, 12, 31)),
+        (Ceremony, "signing_starts_at", dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC)),
+        (Milestone, "date", dt.date(1, 1, 1)),
+        (Source, "published_on", dt.date(9999, 1, 1)),
+    ],
+)
+def test_the_database_refuses_other_dates_in_an_implausible_year(model, field, value):
+    obj = {Ceremony: CeremonyFactory, Milestone: MilestoneFactory, Source: SourceFactory}[model]()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.filter(pk=obj.pk).update(**{field: value})
+
+
+@pytest.mark.parametrize(("model", "field"), [(Milestone, "date"), (Source, "published_on")])
+def test_a_history_date_in_an_implausible_year_is_refused(model, field):
+    if model is Milestone:
+        obj = MilestoneFactory.build(ceremony=CeremonyFactory(), source=SourceFactory(), date=dt.date(1, 1, 1))
+    else:
+        obj = SourceFactory.build(published_on=dt.date(1, 1, 1))
+    with pytest.raises(ValidationError) as caught:
+        obj.full_clean()
+    assert caught.value.message_dict == {field: ["Enter a date from 1 January 1900 to 31 December 2199."]}

@@ -178,3 +178,70 @@ def test_full_powers_verified_with_nothing_received_are_refused():
 )
 def test_full_powers_clean_accepts(fields):
     FullPowersFactory(**fields).full_clean()
+
+
+# --- Dates a delegation types: within a year of the ceremony (25–26 Oct 2025) -------------------------------------
+
+YEAR_ONE = dt.datetime(1, 1, 1, tzinfo=hanoi(25, 0).tzinfo)  # BC once PostgreSQL moves it to UTC
+
+
+@pytest.mark.parametrize(
+    ("arrival", "departure", "refused"),
+    [
+        (YEAR_ONE, None, ["arrival_at"]),
+        (None, dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC), ["departure_at"]),
+        (hanoi(1, 10).replace(year=2019), hanoi(1, 10).replace(year=2031), ["arrival_at", "departure_at"]),
+        (hanoi(24, 23, 59).replace(year=2024), None, ["arrival_at"]),  # a year and a minute before the first day
+        (None, hanoi(27, 0).replace(year=2026), ["departure_at"]),  # the minute after a year after the last day
+    ],
+)
+def test_a_stay_far_from_the_ceremony_is_refused_with_the_window_named(arrival, departure, refused):
+    delegation = DelegationFactory.build(ceremony=CeremonyFactory(), arrival_at=arrival, departure_at=departure)
+    with pytest.raises(ValidationError) as caught:
+        delegation.full_clean()
+    assert sorted(caught.value.message_dict) == refused
+    assert caught.value.message_dict[refused[0]] == [
+        "Enter a time within a year of the ceremony: from 25 October 2024 to 26 October 2026."
+    ]
+
+
+def test_a_stay_at_the_edges_of_the_window_is_accepted():
+    delegation = DelegationFactory.build(
+        ceremony=CeremonyFactory(),
+        arrival_at=hanoi(25, 0).replace(year=2024),
+        departure_at=hanoi(26, 23, 59).replace(year=2026),
+    )
+    delegation.full_clean()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(1, 1, 2, tzinfo=dt.UTC),
+        dt.datetime(1899, 12, 31, tzinfo=dt.UTC),
+        dt.datetime(2200, 1, 1, tzinfo=dt.UTC),
+    ],
+)
+@pytest.mark.parametrize("field", ["arrival_at", "departure_at"])
+def test_the_database_refuses_a_stay_in_an_implausible_year(field, value):
+    delegation = DelegationFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Delegation.objects.filter(pk=delegation.pk).update(**{field: value})
+
+
+@pytest.mark.parametrize("field", ["issued_on", "copy_received_on", "original_presented_on"])
+@pytest.mark.parametrize("day", [dt.date(1, 1, 1), dt.date(2024, 10, 24), dt.date(2026, 10, 27), dt.date(9999, 1, 1)])
+def test_full_powers_dates_far_from_the_ceremony_are_refused(field, day):
+    powers = FullPowersFactory.build(signatory=DelegateFactory(is_signatory=True), **{field: day})
+    with pytest.raises(ValidationError) as caught:
+        powers.full_clean()
+    assert caught.value.message_dict == {
+        field: ["Enter a date within a year of the ceremony: from 25 October 2024 to 26 October 2026."]
+    }
+
+
+@pytest.mark.parametrize("field", ["issued_on", "copy_received_on", "original_presented_on"])
+def test_the_database_refuses_full_powers_dates_in_an_implausible_year(field):
+    powers = FullPowersFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(powers).objects.filter(pk=powers.pk).update(**{field: dt.date(1, 1, 1)})

@@ -533,3 +533,37 @@ def test_form_refuses_another_delegations_member(client, world, head):
     assert "Taro Yamada" not in text
     head.refresh_from_db()
     assert head.name == "Jeanne Martin"
+
+
+# --- dates a delegation types: within a year of the ceremony ---------------------------------------------------------
+
+WINDOW_ERROR = "Enter a time within a year of the ceremony: from 25 October 2024 to 26 October 2026."
+
+
+@pytest.mark.parametrize(
+    ("arrival", "departure"),
+    [
+        ("0001-01-01T00:00", ""),  # stored as a BC instant by PostgreSQL, which then could not read the row back
+        ("", "9999-12-31T23:59"),
+        ("2019-06-01T10:00", "2031-06-01T10:00"),
+        ("2024-10-24T23:59", "2025-10-27T10:00"),
+    ],
+)
+def test_a_stay_far_from_the_ceremony_is_refused_and_nothing_is_saved(client, world, head, arrival, departure):
+    data = form_data(world.alpha, hotel="Changed", arrival_at=arrival, departure_at=departure)
+    _refused(client, world, data, WINDOW_ERROR)
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    assert (alpha.arrival_at, alpha.departure_at) == (None, None)
+    # The delegation's own page, its form and its feed still open.
+    for url in (page_url(world.alpha_token), edit_url(world.alpha_token), f"/d/{world.alpha_token}/calendar.ics"):
+        assert client.get(url).status_code == 200
+
+
+def test_a_stay_at_the_edges_of_the_window_is_saved(client, world, head):
+    data = form_data(world.alpha, arrival_at="2024-10-25T00:00", departure_at="2026-10-26T23:59")
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    assert (alpha.arrival_at, alpha.departure_at) == (
+        dt.datetime(2024, 10, 24, 17, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 10, 26, 16, 59, tzinfo=dt.UTC),
+    )
