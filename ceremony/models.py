@@ -35,6 +35,7 @@ from .fields import (
     day_range_error,
     plausible_day_error,
 )
+from .text import PrintableTextMixin
 
 key_validator = RegexValidator(
     r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\Z",
@@ -77,7 +78,7 @@ class Bilingual:
         return getattr(self, field)
 
 
-class Source(models.Model):
+class Source(PrintableTextMixin, models.Model):
     """Where a seeded fact comes from: an article, a public record or planning data."""
 
     class Kind(models.TextChoices):
@@ -110,7 +111,7 @@ class Source(models.Model):
             raise ValidationError({"published_on": error})
 
 
-class Agency(Bilingual, models.Model):
+class Agency(PrintableTextMixin, Bilingual, models.Model):
     code = models.SlugField(
         _("code"), max_length=20, unique=True, validators=[key_validator], help_text=_("For example mps, mofa, unodc.")
     )
@@ -140,7 +141,7 @@ class Agency(Bilingual, models.Model):
         return self.localized("name")
 
 
-class Official(Bilingual, models.Model):
+class Official(PrintableTextMixin, Bilingual, models.Model):
     """A named person of an agency, e.g. the minister who speaks at the opening."""
 
     key = models.SlugField(_("key"), max_length=80, unique=True, validators=[key_validator])
@@ -164,7 +165,7 @@ class Official(Bilingual, models.Model):
         return f"{self.name}, {self.localized('title')}"
 
 
-class Venue(Bilingual, models.Model):
+class Venue(PrintableTextMixin, Bilingual, models.Model):
     key = models.SlugField(_("key"), max_length=80, unique=True, validators=[key_validator])
     name = models.CharField(_("name (English)"), max_length=200)
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=200, blank=True)
@@ -186,7 +187,7 @@ class Venue(Bilingual, models.Model):
         return self.localized("name")
 
 
-class Room(Bilingual, models.Model):
+class Room(PrintableTextMixin, Bilingual, models.Model):
     key = models.SlugField(_("key"), max_length=80, unique=True, validators=[key_validator])
     venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="rooms")
     name = models.CharField(_("name (English)"), max_length=200)
@@ -222,7 +223,7 @@ class CeremonyQuerySet(models.QuerySet):
         return self.by_currency().first()
 
 
-class Ceremony(Bilingual, models.Model):
+class Ceremony(PrintableTextMixin, Bilingual, models.Model):
     name = models.CharField(_("name (English)"), max_length=300)
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=300, blank=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True, validators=[key_validator])
@@ -467,7 +468,7 @@ class ScheduleItemQuerySet(models.QuerySet):
 ITEM_HISTORY_M2M = ("invited_delegations", "supporting_agencies")
 
 
-class ScheduleItem(Bilingual, models.Model):
+class ScheduleItem(PrintableTextMixin, Bilingual, models.Model):
     ceremony = models.ForeignKey(Ceremony, verbose_name=_("ceremony"), on_delete=models.PROTECT, related_name="items")
     uid = models.CharField(
         _("UID"),
@@ -590,7 +591,7 @@ class ScheduleItem(Bilingual, models.Model):
         return self.status == ItemStatus.CANCELLED
 
 
-class Milestone(Bilingual, models.Model):
+class Milestone(PrintableTextMixin, Bilingual, models.Model):
     """A step on the road to the ceremony, e.g. the adoption by the General Assembly."""
 
     ceremony = models.ForeignKey(
@@ -628,7 +629,7 @@ class Milestone(Bilingual, models.Model):
             raise ValidationError({"date": error})
 
 
-class KeyFigure(Bilingual, models.Model):
+class KeyFigure(PrintableTextMixin, Bilingual, models.Model):
     """A number that explains why the Convention matters, with its source."""
 
     ceremony = models.ForeignKey(
@@ -662,7 +663,7 @@ class KeyFigure(Bilingual, models.Model):
         return self.localized("label")
 
 
-class StaffMember(models.Model):
+class StaffMember(PrintableTextMixin, models.Model):
     """An organizer's place in an agency, and the private link of their calendar feed."""
 
     user = models.OneToOneField(

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from ceremony.fields import AwareDateTimeField, PlausibleConstraint
 from ceremony.models import Ceremony, Source
+from ceremony.text import PrintableTextMixin
 
 from .enums import (
     AccreditationStatus,
@@ -32,7 +33,7 @@ def sort_key(name):
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
-class State(models.Model):
+class State(PrintableTextMixin, models.Model):
     """A UN member or observer state, with the short name the UN uses; organizers invite from this list."""
 
     country = CountryField(_("country"), unique=True)
@@ -51,7 +52,7 @@ class State(models.Model):
         return self.name
 
 
-class Delegation(models.Model):
+class Delegation(PrintableTextMixin, models.Model):
     ceremony = models.ForeignKey(
         Ceremony, verbose_name=_("ceremony"), on_delete=models.PROTECT, related_name="delegations"
     )
@@ -182,7 +183,7 @@ class Delegation(models.Model):
             self.name = state.name if state else self.country.name
 
 
-class Delegate(models.Model):
+class Delegate(PrintableTextMixin, models.Model):
     delegation = models.ForeignKey(
         Delegation, verbose_name=_("delegation"), on_delete=models.CASCADE, related_name="members"
     )
@@ -222,7 +223,7 @@ class Delegate(models.Model):
         return self.name
 
 
-class FullPowers(models.Model):
+class FullPowers(PrintableTextMixin, models.Model):
     """The instrument that authorises a signatory who is not head of state or
     government or foreign minister (Vienna Convention on the Law of Treaties, art. 7)."""
 

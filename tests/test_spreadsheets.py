@@ -459,3 +459,20 @@ def test_programme_import_refuses_an_item_far_from_the_ceremony(admin_client, wo
     assert result is None
     assert f"starts_at: {WINDOW_ERROR}" in row_errors(preview), row_errors(preview)
     assert ScheduleItem.objects.get(uid="opening").starts_at == hanoi(25, 9)
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("France\x00", "name: Remove U+0000 (null): this field takes one line of text."),
+        ("Fran\x0bce", "name: Remove U+000B (vertical tab): this field takes one line of text."),
+    ],
+)
+def test_delegations_import_refuses_control_characters(admin_client, world, cell, message):
+    row = {"country": "", "name": cell, "kind": "igo", "status": "invited", "intends_to_sign": "0"}
+
+    preview, result = import_sheet(admin_client, Delegation, as_csv([row]))
+
+    assert result is None
+    assert message in row_errors(preview), row_errors(preview)
+    assert Delegation.objects.count() == 2

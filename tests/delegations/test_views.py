@@ -567,3 +567,17 @@ def test_a_stay_at_the_edges_of_the_window_is_saved(client, world, head):
         dt.datetime(2024, 10, 24, 17, 0, tzinfo=dt.UTC),
         dt.datetime(2026, 10, 26, 16, 59, tzinfo=dt.UTC),
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("members-0-name", "Jeanne\x0bMartin", "Remove U+000B (vertical tab): this field takes one line of text."),
+        ("hotel", "Hotel\x00Metropole", "Null characters are not allowed."),
+        ("members-0-position", "Ambassador\r\nand adviser", "Remove U+000D (carriage return), U+000A (line break)"),
+    ],
+)
+def test_control_characters_are_refused_with_a_clear_error(client, world, head, field, value, message):
+    data = form_data(world.alpha, contact_email="new@france.example", **{field: value})
+    _refused(client, world, data, message)
+    assert Delegation.objects.get(pk=world.alpha.pk).contact_email == ""
