@@ -77,6 +77,10 @@ class NaiveDatetimeError(ValueError):
     """A datetime without a time zone reached a field that stores instants."""
 
 
+class ImplausibleDatetimeError(ValueError):
+    """A datetime outside the plausible years reached a field that stores instants, to be saved or looked up."""
+
+
 class AwareDateTimeField(models.DateTimeField):
     """A DateTimeField that refuses naive datetimes instead of guessing their zone.
 
@@ -101,5 +105,11 @@ class AwareDateTimeField(models.DateTimeField):
             raise NaiveDatetimeError(
                 f"{self.model.__name__}.{self.name} got the naive datetime {value.isoformat()}; "
                 "give it a time zone (for example +07:00 for Hanoi time)."
+            )
+        # Refused here rather than by the database: converting such a time to UTC overflows (SQLite) or makes a BC
+        # instant (PostgreSQL). The admin turns this error in a list's filter into its "invalid filter" notice.
+        if value is not None and not EARLIEST <= value <= LATEST:  # the bounds themselves: the CHECK constraints
+            raise ImplausibleDatetimeError(
+                f"{self.model.__name__}.{self.name} got {value.isoformat()}, outside the plausible years."
             )
         return super().get_prep_value(value)

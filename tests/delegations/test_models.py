@@ -4,11 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from ceremony.fields import ImplausibleDatetimeError
 from ceremony.tokens import hash_token
 from delegations.enums import DelegationKind
 from delegations.models import Delegate, Delegation, sort_key
 from delegations.services import delegation_issue_token, delegations_invite
 from tests.factories import CeremonyFactory, DelegateFactory, DelegationFactory, FullPowersFactory, StateFactory, hanoi
+from tests.rawsql import raw_update
 
 pytestmark = pytest.mark.django_db
 
@@ -215,18 +217,21 @@ def test_a_stay_at_the_edges_of_the_window_is_accepted():
 
 
 @pytest.mark.parametrize(
-    "value",
-    [
-        dt.datetime(1, 1, 2, tzinfo=dt.UTC),
-        dt.datetime(1899, 12, 31, tzinfo=dt.UTC),
-        dt.datetime(2200, 1, 1, tzinfo=dt.UTC),
-    ],
+    "value", ["0001-01-02 00:00:00+00:00", "1899-12-31 23:59:00+00:00", "2200-01-01 00:00:00+00:00"]
 )
 @pytest.mark.parametrize("field", ["arrival_at", "departure_at"])
 def test_the_database_refuses_a_stay_in_an_implausible_year(field, value):
     delegation = DelegationFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Delegation.objects.filter(pk=delegation.pk).update(**{field: value})
+        raw_update(delegation, **{field: value})
+
+
+@pytest.mark.parametrize("value", [dt.datetime(1, 1, 2, tzinfo=dt.UTC), dt.datetime(2200, 1, 2, tzinfo=dt.UTC)])
+def test_code_saving_an_implausible_time_gets_a_clear_error(value):
+    delegation = DelegationFactory()
+    delegation.arrival_at = value
+    with pytest.raises(ImplausibleDatetimeError, match=r"Delegation.arrival_at got .*, outside the plausible years"):
+        delegation.save()
 
 
 @pytest.mark.parametrize("field", ["issued_on", "copy_received_on", "original_presented_on"])
@@ -244,4 +249,4 @@ def test_full_powers_dates_far_from_the_ceremony_are_refused(field, day):
 def test_the_database_refuses_full_powers_dates_in_an_implausible_year(field):
     powers = FullPowersFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        type(powers).objects.filter(pk=powers.pk).update(**{field: dt.date(1, 1, 1)})
+        raw_update(powers, **{field: "0001-01-01"})
