@@ -6,7 +6,6 @@ from django.contrib.admin.utils import unquote
 from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .admin_permissions import HistoryAdmin
+from .admin_links import confirm_issue_response, issued_links_for
+from .admin_permissions import FieldPermissionsMixin, HistoryAdmin
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
 from .enums import ItemKind
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
@@ -39,7 +39,7 @@ class SourceAdmin(HistoryAdmin):
     ordering = ["title"]
 
 
-class OfficialInline(admin.TabularInline):
+class OfficialInline(FieldPermissionsMixin, admin.TabularInline):
     model = Official
     extra = 0
     autocomplete_fields = ["source"]
@@ -74,7 +74,7 @@ class OfficialAdmin(HistoryAdmin):
     autocomplete_fields = ["agency", "source"]
 
 
-class RoomInline(admin.TabularInline):
+class RoomInline(FieldPermissionsMixin, admin.TabularInline):
     model = Room
     extra = 0
     fields = ["key", "name", "name_vi", "kind", "capacity", "is_available"]
@@ -249,24 +249,6 @@ class KeyFigureAdmin(HistoryAdmin):
     autocomplete_fields = ["ceremony", "source"]
 
 
-def issued_links_response(request, modeladmin, links):
-    """The page that shows freshly issued private links once; ``links`` is [(holder, https URL)]."""
-    opts = modeladmin.model._meta
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": _("New private links"),
-        "opts": opts,
-        "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
-        "links": [
-            {"holder": holder, "https": url, "webcal": "webcal://" + url.split("://", 1)[1]} for holder, url in links
-        ],
-    }
-    response = TemplateResponse(request, "admin/issued_links.html", context)
-    # The page holds secrets: keep it out of caches.
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @admin.register(StaffMember)
 class StaffMemberAdmin(HistoryAdmin):
     list_display = ["user", "agency", "token_issued_at"]
@@ -274,14 +256,29 @@ class StaffMemberAdmin(HistoryAdmin):
     list_select_related = ["user", "agency"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]
     autocomplete_fields = ["user", "agency"]
-    readonly_fields = ["token_issued_at"]
+    readonly_fields = ["token_issued_at", "token_issued_by"]
     actions = ["issue_calendar_links"]
 
-    @admin.action(description=_("Issue a new calendar link (the old one stops working)"), permissions=["change"])
+    def has_issue_links_permission(self, request):
+        # A calendar link shows staff-only items to whoever holds it: only an administrator issues another
+        # organizer's; everyone issues their own from "My calendar link".
+        return request.user.is_superuser
+
+    @admin.action(description=_("Issue a new calendar link (the old one stops working)"), permissions=["issue_links"])
     def issue_calendar_links(self, request, queryset):
+        if request.POST.get("post") != "yes":
+            return confirm_issue_response(
+                request,
+                self,
+                queryset,
+                title=_("Issue new calendar links?"),
+                warning=_(
+                    "Each organizer's current calendar link stops working at once; calendar apps subscribed to "
+                    "it stop receiving changes until the new link is added."
+                ),
+            )
         links = []
-        for member in queryset:
-            token = services.staff_issue_token(user=member.user)
-            url = request.build_absolute_uri(reverse("ceremony:staff-calendar", args=[token]))
-            links.append((member, url))
-        return issued_links_response(request, self, links)
+        for member in queryset.select_related("user"):
+            token = services.staff_issue_token(user=member.user, issued_by=request.user)
+            links.append((member, request.build_absolute_uri(reverse("ceremony:staff-calendar", args=[token]))))
+        return issued_links_for(request, self, links)

@@ -54,8 +54,9 @@ class RefuseRestrictedPostsMixin(FieldPermissionsMixin):
             raise PermissionDenied(_("Your role may not change: %(fields)s. Nothing was saved.") % {"fields": names})
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
-    """The base of every admin with a change history: the history and each old version can be read, never posted.
+class HistoryAdmin(RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
+    """The base of every admin with a change history: the field rules of the roles apply to its forms, and the
+    history and each old version can be read, never posted.
 
     django-simple-history's old-version page saves a posted form to the live object with only the view
     permission and bypasses the field rules above (django-commons/django-simple-history#1362). Restoring an

@@ -1,16 +1,27 @@
-"""The organizers' admin site: its header names the ceremony it plans."""
+"""The organizers' admin site: its header names the ceremony it plans; each organizer issues their own calendar
+link here."""
 
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+
+from .admin_links import issued_links_response
+from .models import Ceremony, StaffMember
+from .services import staff_issue_token
 
 
 class PlannerAdminSite(admin.AdminSite):
     site_title = _("Ceremony planner")
     index_title = _("Planning")
 
-    def each_context(self, request):
-        from .models import Ceremony
+    def get_urls(self):
+        return [
+            path("my-calendar-link/", self.admin_view(self.my_calendar_link), name="my_calendar_link"),
+            *super().get_urls(),
+        ]
 
+    def each_context(self, request):
         context = super().each_context(request)
         ceremony = getattr(request, "_planner_ceremony", None)
         if ceremony is None:
@@ -28,3 +39,15 @@ class PlannerAdminSite(admin.AdminSite):
         if ceremony is not None and request.user.has_perm("delegations.view_delegation"):
             extra_context = {"readiness": readiness(ceremony=ceremony), **(extra_context or {})}
         return super().index(request, extra_context)
+
+    def my_calendar_link(self, request):
+        """The signed-in organizer's own calendar link: asked for, then issued and shown once."""
+        member = StaffMember.objects.filter(user=request.user).select_related("agency").first()
+        if member is not None and request.method == "POST" and request.POST.get("post") == "yes":
+            token = staff_issue_token(user=request.user, issued_by=request.user)
+            url = request.build_absolute_uri(reverse("ceremony:staff-calendar", args=[token]))
+            return issued_links_response(
+                request, self, [(member, url)], back_url=reverse("admin:index"), back_label=_("Home")
+            )
+        context = {**self.each_context(request), "title": _("Issue a new link to your calendar?"), "member": member}
+        return TemplateResponse(request, "admin/my_calendar_link.html", context)

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from .times import long_date
 
 # No stored date or time falls outside these years: the database refuses it (``plausible``). A datetime in year 1
 # typed in Hanoi is a BC instant in UTC, which PostgreSQL stores but its driver cannot read back, so one such
@@ -62,7 +63,7 @@ def day_range_error(*, first, last, message=None):
     return ValidationError(
         message or _("Enter a date from %(first)s to %(last)s."),
         code="implausible_date",
-        params={"first": date_format(first, "j F Y"), "last": date_format(last, "j F Y")},
+        params={"first": long_date(first), "last": long_date(last)},
     )
 
 

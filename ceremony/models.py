@@ -672,6 +672,15 @@ class StaffMember(PrintableTextMixin, models.Model):
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="staff")
     token_hash = models.CharField(_("calendar token hash"), max_length=64, blank=True, editable=False)
     token_issued_at = models.DateTimeField(_("calendar link issued"), null=True, blank=True, editable=False)
+    token_issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("calendar link issued by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     history = HistoricalRecords(excluded_fields=["token_hash"])
 

@@ -2,8 +2,9 @@
 
 A migration creates the groups from ``ROLES``; running ``groups_sync()`` again
 (``manage.py create_organizer`` does) brings them back in line after a change here.
-Field-level rules sit on top: see ``FIELD_PERMISSIONS`` and the admin's
-``FieldPermissionsMixin``; and ``ITEM_KINDS`` limits which schedule items a group changes.
+Field-level rules sit on top: ``FIELD_OWNERS`` names the permission that owns each editable field of every
+model, enforced by the admin's ``FieldPermissionsMixin`` and by spreadsheet imports; and ``ITEM_KINDS`` limits
+which schedule items a group changes.
 """
 
 from .enums import ItemKind
@@ -55,28 +56,91 @@ ROLES = {
 # Extra permissions beyond add/change/delete/view, each defined in a model's Meta.permissions.
 EXTRA = {
     SECURITY: [("delegations", "change_clearance")],
-    PROTOCOL: [("delegations", "verify_full_powers"), ("delegations", "change_delegation_details")],
+    PROTOCOL: [
+        ("delegations", "verify_full_powers"),
+        ("delegations", "change_delegation_details"),
+        ("delegations", "issue_access_link"),
+    ],
     LOGISTICS: [],
     VIEWER: [],
 }
 
-# Fields only holders of a permission may change; everyone else sees them read-only, and a posted
-# change to them is refused.
-DETAILS = "delegations.change_delegation_details"
-FIELD_PERMISSIONS = {
-    # Logistics records arrivals, departures and hotels, not who a delegation is or where it signs.
-    "delegations.delegation": dict.fromkeys(
-        ("ceremony", "kind", "country", "name", "intends_to_sign", "signing_order"), DETAILS
-    ),
-    # Security changes accreditation and clearance; Protocol changes the person's details.
+# Who changes each field: every editable field of every model, under the permission that owns it. A field owned
+# by the model's own "change" permission is changed by every group that may change the model; the others only by
+# the holders of a narrower permission, and everyone else sees them read-only (a posted change is refused). A new
+# field without an owner here fails the suite (tests/test_roles.py).
+DETAILS = "delegations.change_delegation_details"  # Protocol: who a delegation and its members are, where it signs
+CLEARANCE = "delegations.change_clearance"  # Security: accreditation and security clearance
+VERIFY = "delegations.verify_full_powers"  # Protocol: judging full powers
+ISSUE_LINKS = "delegations.issue_access_link"  # Protocol: a delegation's private link (rotating it cuts off the old)
+
+FIELD_OWNERS = {
+    "ceremony.source": {"ceremony.change_source": ("key", "kind", "title", "publisher", "published_on", "url", "note")},
+    "ceremony.agency": {
+        "ceremony.change_agency": (
+            "code", "abbreviation", "name", "name_vi", "kind", "responsibilities", "responsibilities_vi", "contact",
+            "email", "source",
+        ),
+    },
+    "ceremony.official": {
+        "ceremony.change_official": ("key", "agency", "name", "title", "title_vi", "order", "source"),
+    },
+    "ceremony.venue": {"ceremony.change_venue": ("key", "name", "name_vi", "address", "city", "source")},
+    "ceremony.room": {"ceremony.change_room": ("key", "venue", "name", "name_vi", "kind", "capacity", "is_available")},
+    "ceremony.ceremony": {
+        "ceremony.change_ceremony": (
+            "name", "name_vi", "slug", "treaty_title", "treaty_title_vi", "city", "venue", "time_zone", "first_day",
+            "last_day", "host_agency", "signing_order_rule", "drawn_letter", "host_country", "signing_starts_at",
+            "signing_slot_minutes", "signing_room", "is_current", "source",
+        ),
+    },
+    # Logistics changes only transport items: see ITEM_KINDS below.
+    "ceremony.scheduleitem": {
+        "ceremony.change_scheduleitem": (
+            "ceremony", "uid", "title", "title_vi", "description", "description_vi", "kind", "starts_at", "ends_at",
+            "room", "lead_agency", "supporting_agencies", "visibility", "invited_delegations", "status", "source",
+        ),
+    },
+    "ceremony.milestone": {
+        "ceremony.change_milestone": (
+            "ceremony", "key", "date", "date_precision", "title", "title_vi", "description", "description_vi",
+            "place", "source",
+        ),
+    },
+    "ceremony.keyfigure": {
+        "ceremony.change_keyfigure": (
+            "ceremony", "key", "label", "label_vi", "value", "unit", "unit_vi", "qualifier", "as_of", "as_of_vi",
+            "order", "source",
+        ),
+    },
+    # A staff member's calendar link is issued by that member or an administrator (ceremony.services).
+    "ceremony.staffmember": {"ceremony.change_staffmember": ("user", "agency")},
+    "delegations.state": {"delegations.change_state": ("country", "name", "membership", "source")},
+    # Logistics records arrivals, departures and hotels; who a delegation is, whether it comes and signs, and
+    # where it signs are Protocol's (withdrawing gives up the signing slot).
+    "delegations.delegation": {
+        DETAILS: ("ceremony", "kind", "country", "name", "status", "intends_to_sign", "signing_order"),
+        "delegations.change_delegation": (
+            "liaison_officer", "contact_email", "contact_phone", "arrival_at", "departure_at", "hotel", "notes",
+        ),
+    },
+    # Security changes accreditation and clearance; Protocol who the person is and which delegation they are in.
     "delegations.delegate": {
-        "clearance_status": "delegations.change_clearance",
-        "accreditation_status": "delegations.change_clearance",
-        **dict.fromkeys(("name", "position", "rank", "is_head", "is_signatory", "email", "phone"), DETAILS),
+        DETAILS: ("delegation", "name", "position", "rank", "is_head", "is_signatory", "email", "phone"),
+        CLEARANCE: ("accreditation_status", "clearance_status"),
     },
     "delegations.fullpowers": {
-        "verification_status": "delegations.verify_full_powers",
+        "delegations.change_fullpowers": (
+            "signatory", "issuing_authority", "issued_on", "copy_received_on", "original_presented_on", "notes",
+        ),
+        VERIFY: ("verification_status", "verified_by", "verified_at"),
     },
+}  # fmt: skip
+
+# model label -> {field: the permission that owns it}
+FIELD_PERMISSIONS = {
+    model: {field: permission for permission, fields in owners.items() for field in fields}
+    for model, owners in FIELD_OWNERS.items()
 }
 
 # Kinds of schedule item a group adds and changes; the others it sees read-only. Logistics plans the

@@ -1,8 +1,10 @@
 """Writes to the programme. Views, admin actions and commands call these."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .enums import ItemStatus
 from .feeds_state import feeds_touch
@@ -61,13 +63,21 @@ def schedule_item_cancel(*, item, user=None):
     return changed
 
 
-def staff_issue_token(*, user):
+#: What the history says of a new calendar link.
+CALENDAR_LINK_REASON = "calendar link issued"
+
+
+def staff_issue_token(*, user, issued_by=None):
     """Give the staff member a new calendar token and return it raw; the old one stops working.
 
-    The user must have a staff member record (their agency); only the hash is stored.
+    The user must have a staff member record (their agency); only the hash is stored. The link shows internal
+    items to whoever holds it, so only its owner or an administrator issues it (``issued_by``, recorded).
     """
+    if issued_by is not None and issued_by.pk != user.pk and not issued_by.is_superuser:
+        raise PermissionDenied(_("Only the organizer themselves or an administrator issues a calendar link."))
     member = StaffMember.objects.get(user=user)
     raw, member.token_hash = new_token()
-    member.token_issued_at = timezone.now()
-    member.save(update_fields=["token_hash", "token_issued_at"])
+    member.token_issued_at, member.token_issued_by = timezone.now(), issued_by
+    member._change_reason, member._history_user = CALENDAR_LINK_REASON, issued_by
+    member.save(update_fields=["token_hash", "token_issued_at", "token_issued_by"])
     return raw

@@ -6,10 +6,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ceremony.admin import issued_links_response
-from ceremony.admin_permissions import FieldPermissionsMixin, HistoryAdmin, RefuseRestrictedPostsMixin
+from ceremony.admin_links import confirm_issue_response, issued_links_for
+from ceremony.admin_permissions import FieldPermissionsMixin, HistoryAdmin
 from ceremony.admin_protocol import ConflictWarningsMixin
 from ceremony.models import Ceremony
+from ceremony.roles import ISSUE_LINKS
 from ceremony.spreadsheets import SpreadsheetMixin
 
 from . import services
@@ -69,7 +70,7 @@ class DelegateInline(FieldPermissionsMixin, admin.TabularInline):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, ConflictWarningsMixin, HistoryAdmin):
+class DelegationAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     resource_classes = [DelegationResource]
     list_display = [
         "name",
@@ -85,7 +86,7 @@ class DelegationAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, ConflictWarn
     list_select_related = ["ceremony"]
     search_fields = ["name", "country", "hotel", "liaison_officer", "members__name"]
     autocomplete_fields = ["ceremony"]
-    readonly_fields = ["token_issued_at", "created_at", "updated_at"]
+    readonly_fields = ["token_issued_at", "token_issued_by", "created_at", "updated_at"]
     inlines = [DelegateInline]
     actions = ["issue_access_links"]
     fieldsets = [
@@ -95,7 +96,7 @@ class DelegationAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, ConflictWarn
             _("Contact and stay"),
             {"fields": ["contact_email", "contact_phone", "liaison_officer", "arrival_at", "departure_at", "hotel"]},
         ),
-        (_("Notes"), {"fields": ["notes", "token_issued_at", "created_at", "updated_at"]}),
+        (_("Notes"), {"fields": ["notes", "token_issued_at", "token_issued_by", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request):
@@ -112,13 +113,28 @@ class DelegationAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, ConflictWarn
     def member_count(self, obj):
         return obj.member_count
 
-    @admin.action(description=_("Issue a new access link (the old one stops working)"), permissions=["change"])
+    def has_issue_links_permission(self, request):
+        return request.user.has_perm(ISSUE_LINKS)
+
+    @admin.action(description=_("Issue a new access link (the old one stops working)"), permissions=["issue_links"])
     def issue_access_links(self, request, queryset):
+        if request.POST.get("post") != "yes":
+            return confirm_issue_response(
+                request,
+                self,
+                queryset,
+                title=_("Issue new access links?"),
+                warning=_(
+                    "For each delegation below, its current link stops working at once: its page, its form and "
+                    "its calendar. The new links are shown once, on the next page; send each delegation its own. "
+                    "Whoever holds a link acts as the delegation, so you are recorded as its issuer."
+                ),
+            )
         links = []
         for delegation in queryset:
-            token = services.delegation_issue_token(delegation=delegation)
+            token = services.delegation_issue_token(delegation=delegation, issued_by=request.user)
             links.append((delegation, request.build_absolute_uri(reverse("delegations:calendar", args=[token]))))
-        return issued_links_response(request, self, links)
+        return issued_links_for(request, self, links)
 
 
 class HasFullPowersFilter(admin.SimpleListFilter):
@@ -137,7 +153,7 @@ class HasFullPowersFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delegate)
-class DelegateAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, HistoryAdmin):
+class DelegateAdmin(SpreadsheetMixin, HistoryAdmin):
     resource_classes = [DelegateResource]
     list_display = [
         "name",
@@ -164,7 +180,7 @@ class DelegateAdmin(SpreadsheetMixin, RefuseRestrictedPostsMixin, HistoryAdmin):
 
 
 @admin.register(FullPowers)
-class FullPowersAdmin(RefuseRestrictedPostsMixin, HistoryAdmin):
+class FullPowersAdmin(HistoryAdmin):
     list_display = [
         "signatory",
         "delegation",

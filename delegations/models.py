@@ -26,6 +26,29 @@ from .enums import (
     VerificationStatus,
 )
 
+#: What the history says of a change a delegation made through its access link (delegations.views).
+SELF_SERVICE_REASON = "Changed through the delegation's access link"
+
+
+class ChangedThroughLink(models.Model):
+    """For the history of delegations and their members: who a change through the access link is traced to."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def link_holder(self):
+        """'the delegation's access link, issued by lan' for a change made through the link, else ''.
+
+        Whoever holds the link acts as the delegation; it was shown once, to the organizer who issued it.
+        """
+        if self.history_user_id or self.history_change_reason != SELF_SERVICE_REASON:
+            return ""
+        issuer = getattr(self, "token_issued_by", None)  # only a delegation's own versions name the issuer
+        if issuer is None:
+            return _("the delegation's access link")
+        return _("the delegation's access link, issued by %(user)s") % {"user": issuer.get_username()}
+
 
 def sort_key(name):
     """The key for English alphabetical order: accents and case ignored ("Côte" files under C)."""
@@ -86,11 +109,20 @@ class Delegation(PrintableTextMixin, models.Model):
     notes = models.TextField(_("notes"), blank=True)
     token_hash = models.CharField(_("access token hash"), max_length=64, blank=True, editable=False)
     token_issued_at = models.DateTimeField(_("access link issued"), null=True, blank=True, editable=False)
+    token_issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("access link issued by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     # Every change, by an organizer or through the delegation's own link, with who and when.
-    history = HistoricalRecords(excluded_fields=["token_hash", "sort_name", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["token_hash", "sort_name", "updated_at"], bases=[ChangedThroughLink])
 
     class Meta:
         verbose_name = _("delegation")
@@ -101,6 +133,7 @@ class Delegation(PrintableTextMixin, models.Model):
                 "change_delegation_details",
                 _("Can change who a delegation and its members are, and its place in the order of signing"),
             ),
+            ("issue_access_link", _("Can issue a delegation's access link")),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -203,7 +236,7 @@ class Delegate(PrintableTextMixin, models.Model):
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], bases=[ChangedThroughLink])
 
     class Meta:
         verbose_name = _("delegate")

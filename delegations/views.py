@@ -21,12 +21,11 @@ from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
 
 from .forms import DelegateFormSet, DelegationSelfServiceForm
-from .models import Delegation
+from .models import SELF_SERVICE_REASON, Delegation
 from .signing import signing_withdraw, signs
 
 SEEN_COOKIE = "seen"
 SEEN_SALT = "delegation-page-seen"
-SELF_SERVICE_REASON = "Changed through the delegation's access link"
 
 
 def _delegation(token):

@@ -561,7 +561,7 @@ def issued_urls(response):
 
 def test_issue_access_links_shows_each_delegations_new_link_once(admin_client, client, db):
     first, second = DelegationFactory(country="FR"), DelegationFactory(country="JP", ceremony=CeremonyFactory())
-    response = run_action(admin_client, Delegation, "issue_access_links", [first, second])
+    response = run_action(admin_client, Delegation, "issue_access_links", [first, second], post="yes")
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -571,7 +571,7 @@ def test_issue_access_links_shows_each_delegations_new_link_once(admin_client, c
     assert "webcal://testserver/d/" in page_text(response)
     assert client.get(urls[0]).status_code == 200
 
-    again = issued_urls(run_action(admin_client, Delegation, "issue_access_links", [first]))
+    again = issued_urls(run_action(admin_client, Delegation, "issue_access_links", [first], post="yes"))
     assert client.get(urls[0]).status_code == 404  # the old link stopped working
     assert client.get(again[0]).status_code == 200
 
@@ -579,7 +579,7 @@ def test_issue_access_links_shows_each_delegations_new_link_once(admin_client, c
 def test_issue_calendar_links_for_staff(admin_client, client, db):
     CeremonyFactory(is_current=True)
     member = StaffMember.objects.create(user=get_user_model().objects.create_user("liaison"), agency=AgencyFactory())
-    response = run_action(admin_client, StaffMember, "issue_calendar_links", [member])
+    response = run_action(admin_client, StaffMember, "issue_calendar_links", [member], post="yes")
 
     [url] = issued_urls(response)
     assert re.fullmatch(r"http://testserver/staff/[A-Za-z0-9_-]{43}/calendar\.ics", url)

@@ -471,3 +471,226 @@ def test_create_organizer_refuses_an_unknown_group(world):
         call_command("create_organizer", "lan", "--group", "Admins", "--agency", "mps", stdout=StringIO())
     assert not get_user_model().objects.filter(username="lan").exists()
     assert not StaffMember.objects.filter(user__username="lan").exists()
+
+
+# --- Every editable field has an owner -------------------------------------------------------------------------------
+
+
+def _planner_models():
+    from django.apps import apps
+
+    return [
+        model
+        for label in ("ceremony", "delegations")
+        for model in apps.get_app_config(label).get_models()
+        if not model._meta.proxy and not model.__name__.startswith("Historical")
+    ]
+
+
+def test_every_editable_field_of_every_model_has_an_owner_in_the_role_table():
+    from ceremony.roles import FIELD_PERMISSIONS
+
+    unowned = [
+        f"{model._meta.label_lower}.{field.name}"
+        for model in _planner_models()
+        for field in [*model._meta.concrete_fields, *model._meta.many_to_many]
+        if field.editable and not field.auto_created and not field.primary_key
+        and field.name not in FIELD_PERMISSIONS.get(model._meta.label_lower, {})
+    ]  # fmt: skip
+    assert unowned == []
+
+
+def test_the_role_table_names_only_real_fields_and_permissions(db):
+    from django.contrib.auth.models import Permission
+
+    from ceremony.roles import FIELD_PERMISSIONS
+
+    models = {model._meta.label_lower: model for model in _planner_models()}
+    named = {(label, field) for label, fields in FIELD_PERMISSIONS.items() for field in fields}
+    real = {(label, f.name) for label, model in models.items() for f in model._meta.get_fields()}
+    assert named - real == set()
+    known = {f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.select_related("content_type")}
+    assert {p for fields in FIELD_PERMISSIONS.values() for p in fields.values()} - known == set()
+
+
+# --- The leaks: who moves members, withdraws a delegation, issues links ---------------------------------------------
+
+
+def test_security_may_not_move_a_delegate_to_another_delegation(client, world, delegate):
+    organizer(client, "Security")
+    page = page_text(client.get(admin_url(Delegate, "change", delegate.pk)))
+    assert 'name="delegation"' not in page  # shown, read-only
+
+    refused = _post_change(client, delegate, delegation=str(world.beta.pk))
+    assert refused.status_code == 403
+    assert "Your role may not change: Delegation. Nothing was saved." in html.unescape(page_text(refused))
+    assert Delegate.objects.get(pk=delegate.pk).delegation == world.alpha
+
+
+def test_security_moving_a_head_to_a_delegation_with_a_head_is_refused_not_an_error(client, world):
+    head = DelegateFactory(delegation=world.alpha, name="Jeanne Martin", is_head=True)
+    DelegateFactory(delegation=world.beta, name="Taro Yamada", is_head=True)
+    organizer(client, "Security")
+
+    assert _post_change(client, head, delegation=str(world.beta.pk)).status_code == 403
+    assert Delegate.objects.get(pk=head.pk).delegation == world.alpha
+
+
+def test_moving_a_head_to_a_delegation_with_a_head_is_a_form_error(client, world):
+    head = DelegateFactory(delegation=world.alpha, name="Jeanne Martin", is_head=True)
+    DelegateFactory(delegation=world.beta, name="Taro Yamada", is_head=True)
+    organizer(client, "Protocol")
+
+    response = _post_change(client, head, delegation=str(world.beta.pk))
+
+    assert response.status_code == 200
+    assert "This delegation already has a head of delegation." in page_text(response)
+    assert Delegate.objects.get(pk=head.pk).delegation == world.alpha
+
+
+@pytest.fixture
+def signing_slot(world):
+    world.alpha.intends_to_sign, world.alpha.status, world.alpha.signing_order = True, "confirmed", 1
+    world.alpha.save()
+    DelegateFactory(delegation=world.alpha, name="Jeanne Martin", rank=Rank.HEAD_OF_STATE, is_signatory=True)
+    slot = ScheduleItemFactory(
+        ceremony=world.ceremony, uid=f"signing-{world.ceremony.slug}-{world.alpha.pk}", kind=ItemKind.SIGNING,
+        visibility=Visibility.INVITED, starts_at=hanoi(25, 10, 30), ends_at=hanoi(25, 10, 33),
+    )  # fmt: skip
+    slot.invited_delegations.add(world.alpha)
+    return slot
+
+
+def test_logistics_may_not_withdraw_a_delegation_in_the_admin(client, world, signing_slot):
+    organizer(client, "Logistics")
+    assert 'name="status"' not in page_text(client.get(admin_url(Delegation, "change", world.alpha.pk)))
+
+    assert _post_change(client, world.alpha, status="declined").status_code == 403
+
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    assert (alpha.status, alpha.signing_order) == ("confirmed", 1)
+    assert ScheduleItem.objects.get(pk=signing_slot.pk).status == "confirmed"
+
+
+def test_logistics_may_not_withdraw_a_delegation_by_spreadsheet(client, world, signing_slot):
+    from tests.test_spreadsheets import as_csv, import_sheet, row_errors
+
+    organizer(client, "Logistics")
+    row = {"country": "FR", "name": "France", "kind": "member_state", "status": "declined", "intends_to_sign": "1",
+           "hotel": "Hotel Metropole"}  # fmt: skip
+
+    preview, result = import_sheet(client, Delegation, as_csv([row]))
+
+    assert result is None
+    assert "status: Your role may not change this field." in row_errors(preview)
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    assert (alpha.status, alpha.signing_order, alpha.hotel) == ("confirmed", 1, "")
+    assert ScheduleItem.objects.get(pk=signing_slot.pk).status == "confirmed"
+
+
+@pytest.mark.parametrize("group", ["Logistics", "Security", "Viewer"])
+def test_only_protocol_issues_a_delegations_access_link(client, world, group):
+    organizer(client, group)
+    stored = Delegation.objects.get(pk=world.alpha.pk).token_hash
+
+    response = run_action(client, Delegation, "issue_access_links", [world.alpha])
+
+    assert "<code>http" not in page_text(response)
+    assert Delegation.objects.get(pk=world.alpha.pk).token_hash == stored
+    assert client.get(f"/d/{world.alpha_token}/").status_code == 200  # the delegation's own link still works
+
+
+def test_issuing_an_access_link_asks_first_and_records_who_issued_it(client, world):
+    user = organizer(client, "Protocol")
+    stored = Delegation.objects.get(pk=world.alpha.pk).token_hash
+
+    asked = run_action(client, Delegation, "issue_access_links", [world.alpha])
+
+    text = html.unescape(page_text(asked))
+    assert "Issue new access links?" in text
+    assert "France" in text and "Japan" not in text
+    assert "its current link stops working at once" in text
+    assert Delegation.objects.get(pk=world.alpha.pk).token_hash == stored  # nothing happened yet
+
+    issued = run_action(client, Delegation, "issue_access_links", [world.alpha], post="yes")
+
+    [url] = re.findall(r"<code>(https?://[^<]+)</code>", page_text(issued))
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    assert alpha.token_hash != stored
+    assert alpha.token_issued_by == user
+    entry = alpha.history.first()
+    assert (entry.history_user, entry.history_change_reason) == (user, "access link issued")
+    assert client.get(f"/d/{world.alpha_token}/").status_code == 404
+    assert client.get(url).status_code == 200
+
+
+def test_a_change_through_a_link_names_whoever_issued_the_link(client, world):
+    from tests.delegations.test_views import form_data
+
+    user = organizer(client, "Protocol")
+    issued = run_action(client, Delegation, "issue_access_links", [world.alpha], post="yes")
+    [url] = re.findall(r"<code>(https?://[^<]+)</code>", page_text(issued))
+    token = url.split("/")[-2]
+    world.alpha.refresh_from_db()
+
+    client.logout()  # as anyone holding the link
+    assert client.post(f"/d/{token}/edit/", form_data(world.alpha, hotel="Hotel Metropole")).status_code == 302
+
+    entry = Delegation.objects.get(pk=world.alpha.pk).history.first()
+    assert (entry.history_user, entry.hotel, entry.token_issued_by) == (None, "Hotel Metropole", user)
+    client.force_login(user)
+    rows = history_rows(client.get(admin_url(Delegation, "history", world.alpha.pk)))
+    assert rows[0][2:4] == (
+        "the delegation's access link, issued by protocol-officer",
+        "Changed through the delegation's access link",
+    )
+
+
+@pytest.fixture
+def colleague(world):
+    user = get_user_model().objects.create_user("colleague", password="unused-pw-123", is_staff=True)
+    return StaffMember.objects.create(user=user, agency=world.mofa)
+
+
+def test_security_may_not_reissue_another_organizers_calendar_link(client, world, colleague):
+    from ceremony.services import staff_issue_token
+
+    staff_issue_token(user=colleague.user)
+    stored = StaffMember.objects.get(pk=colleague.pk).token_hash
+    organizer(client, "Security")
+
+    response = run_action(client, StaffMember, "issue_calendar_links", [colleague], post="yes")
+
+    assert "<code>http" not in page_text(response)
+    assert StaffMember.objects.get(pk=colleague.pk).token_hash == stored
+
+
+def test_an_organizer_issues_their_own_calendar_link_after_confirming(client, world):
+    user = organizer(client, "Viewer")
+    member = StaffMember.objects.create(user=user, agency=world.mps)
+
+    asked = client.get("/admin/my-calendar-link/")
+    assert "Issue a new link to your calendar?" in html.unescape(page_text(asked))
+    assert StaffMember.objects.get(pk=member.pk).token_hash == ""
+
+    issued = client.post("/admin/my-calendar-link/", {"post": "yes"})
+
+    [url] = re.findall(r"<code>(https?://[^<]+)</code>", page_text(issued))
+    assert client.get(url).status_code == 200
+    member.refresh_from_db()
+    assert member.token_issued_by == user
+    assert (member.history.first().history_user, member.history.first().history_change_reason) == (
+        user,
+        "calendar link issued",
+    )
+
+
+def test_an_administrator_issues_an_organizers_calendar_link(admin_client, admin_user, world, colleague):
+    asked = run_action(admin_client, StaffMember, "issue_calendar_links", [colleague])
+    assert "Issue new calendar links?" in html.unescape(page_text(asked))
+
+    issued = run_action(admin_client, StaffMember, "issue_calendar_links", [colleague], post="yes")
+
+    [url] = re.findall(r"<code>(https?://[^<]+)</code>", page_text(issued))
+    assert admin_client.get(url).status_code == 200
+    assert StaffMember.objects.get(pk=colleague.pk).token_issued_by == admin_user

@@ -4,6 +4,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import pgettext
 
+from ceremony.times import long_date
+
 register = template.Library()
 
 
@@ -31,11 +33,7 @@ def figure(value):
     return formats.number_format(value, use_l10n=True, force_grouping=True)
 
 
-@register.filter
-def long_date(value):
-    """'25 October 2025', '25 tháng 10 năm 2025': the date as the reader's language writes it."""
-    # Translators: a PHP-style date format (Django's date filter) for a date written out in full.
-    return formats.date_format(value, pgettext("date format", "j F Y"))
+register.filter("long_date", long_date)
 
 
 @register.filter
