@@ -23,7 +23,11 @@ from delegations.models import Delegate, Delegation
 from .conflicts import ceremony_conflicts
 
 CHART_WIDTH, CHART_HEIGHT, CHART_BASE = 640, 180, 150  # the bars stand on y = CHART_BASE
-MAX_CHART_DAYS = 21
+MIN_DAY_WIDTH = 16  # two bars of 4 and their gaps: a longer ceremony widens the chart instead
+# The chart covers a fixed span: from a week before the first day (advance and security teams, then the heads of
+# delegation, arrive over the days before a signing) to three days after the last (departures run a day or two
+# past the closing). A stray date, however far, neither stretches nor moves it: it is counted beside the chart.
+DAYS_BEFORE, DAYS_AFTER = 7, 3
 SHOWN_CONFLICTS = 30
 
 
@@ -135,21 +139,32 @@ class ChartDay:
 
 
 def movements_chart(*, ceremony):
-    """Arrivals and departures per day (in the ceremony's zone), as geometry for an SVG bar chart."""
-    arrivals, departures = Counter(), Counter()
-    for arrival, departure in Delegation.objects.filter(ceremony=ceremony).values_list("arrival_at", "departure_at"):
-        if arrival:
-            arrivals[timezone.localtime(arrival, ceremony.zone).date()] += 1
-        if departure:
-            departures[timezone.localtime(departure, ceremony.zone).date()] += 1
-    known = set(arrivals) | set(departures)
-    if not known:
-        return {"days": [], "width": CHART_WIDTH, "height": CHART_HEIGHT, "base": CHART_BASE, "peak": 0}
-    first, last = min(known), max(known)
-    last = min(last, first + dt.timedelta(days=MAX_CHART_DAYS - 1))
+    """Arrivals and departures per day (in the ceremony's zone) around the ceremony, as geometry for an SVG bar
+    chart, with those before and after the chart's span counted apart."""
+    first = ceremony.first_day - dt.timedelta(days=DAYS_BEFORE)
+    last = ceremony.last_day + dt.timedelta(days=DAYS_AFTER)
+    start = dt.datetime.combine(first, dt.time(0), tzinfo=ceremony.zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=ceremony.zone)
+    per_day = {"arrival_at": Counter(), "departure_at": Counter()}
+    earlier, later = Counter(), Counter()
+    for stay in Delegation.objects.filter(ceremony=ceremony).values("arrival_at", "departure_at"):
+        for field, moment in stay.items():
+            # Instants are compared before any is turned into a local date: a year-9999 time has none.
+            if moment is None:
+                continue
+            if moment < start:
+                earlier[field] += 1
+            elif moment >= end:
+                later[field] += 1
+            else:
+                per_day[field][timezone.localtime(moment, ceremony.zone).date()] += 1
+    arrivals, departures = per_day["arrival_at"], per_day["departure_at"]
+    chart = {"width": CHART_WIDTH, "height": CHART_HEIGHT, "base": CHART_BASE, "first": first, "last": last}
+    if not (arrivals or departures or earlier or later):
+        return {**chart, "days": [], "peak": 0}
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     peak = max(max(arrivals.values(), default=0), max(departures.values(), default=0), 1)
-    step = CHART_WIDTH // len(days)
+    step = max(CHART_WIDTH // len(days), MIN_DAY_WIDTH)
     bar = max(4, (step - 8) // 2)
     chart_days = []
     for index, day in enumerate(days):
@@ -164,13 +179,32 @@ def movements_chart(*, ceremony):
             )
         )
     return {
+        **chart,
+        "width": max(CHART_WIDTH, step * len(days)),
         "days": chart_days,
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "base": CHART_BASE,
         "peak": peak,
         "bar": bar,
+        "earlier": _outside(ceremony, earlier, "lt", start),
+        "later": _outside(ceremony, later, "gte", end),
     }
+
+
+def _outside(ceremony, counts, lookup, moment):
+    """Arrivals and departures on one side of the chart, each linked to its list."""
+    return [
+        Figure(
+            label,
+            counts[field],
+            _changelist(
+                "delegations.delegation", ceremony__id__exact=ceremony.pk, **{f"{field}__{lookup}": moment.isoformat()}
+            ),
+            key,
+        )
+        for field, label, key in (
+            ("arrival_at", _("arrivals"), "arrivals"),
+            ("departure_at", _("departures"), "departures"),
+        )
+    ]
 
 
 def _bar(ceremony, field, day, count, peak, x, width, what):

@@ -66,14 +66,25 @@ def generate_demo(*, ceremony, items, delegations, seed=2025):
     """
     if items < 0 or delegations < 0:
         raise DemoError("--items and --delegations must be zero or more.")
-    rng = random.Random(seed)
+    earlier = demo_counts(ceremony)
+    # The same seed gives the same demo on the same data; a run on top of an earlier demo draws afresh, or its
+    # UIDs would repeat the earlier ones.
+    rng = random.Random(seed if earlier == (0, 0) else f"{seed}+{earlier[0]}+{earlier[1]}")
     new_delegations = _delegations(ceremony, delegations, rng)
     delegates = _delegates(new_delegations, rng)
     delegates += _signatories_and_full_powers(ceremony, rng)
     _signing(ceremony)  # before the items, so that they keep clear of the signing slots
-    count = _items(ceremony, items, rng)
+    count = _items(ceremony, items, rng, first_number=earlier[0] + 1)
     feeds_touch(ceremony_ids=[ceremony.pk])  # bulk writes send no signals
     return count, len(new_delegations), delegates
+
+
+def demo_counts(ceremony):
+    """(demo items, demo delegations) the ceremony has."""
+    return (
+        ScheduleItem.objects.filter(ceremony=ceremony, uid__startswith="demo-").count(),
+        Delegation.objects.filter(ceremony=ceremony, notes=DEMO_NOTES).count(),
+    )
 
 
 def _delegations(ceremony, count, rng):
@@ -207,7 +218,7 @@ class _Bookings:
         self.busy.setdefault(key, []).append((start, end))
 
 
-def _items(ceremony, count, rng):
+def _items(ceremony, count, rng, first_number):
     # The signing hall belongs to the signing; demo items go elsewhere.
     rooms = list(Room.objects.exclude(kind=RoomKind.SIGNING_HALL).values_list("pk", flat=True))
     agencies = list(Agency.objects.values_list("pk", flat=True))
@@ -246,8 +257,8 @@ def _items(ceremony, count, rng):
         item = ScheduleItem(
             ceremony=ceremony,
             uid=f"demo-{uuid.UUID(int=rng.getrandbits(128), version=4)}",
-            title=f"{DEMO_MARK} {kind.label.capitalize()} {number + 1:05d}",
-            title_vi=f"{DEMO_MARK} Hoạt động {number + 1:05d}",
+            title=f"{DEMO_MARK} {kind.label.capitalize()} {first_number + number:05d}",
+            title_vi=f"{DEMO_MARK} Hoạt động {first_number + number:05d}",
             description="Synthetic item generated for a demonstration.",
             kind=kind,
             starts_at=start,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .models import Delegate, Delegation
@@ -21,6 +22,10 @@ ATTENDANCE = [
 ]
 
 
+NOT_ON_LIST = _("This member is not on your delegation's list; reload the page and try again.")
+LIST_TAMPERED = _("The list of members sent does not match the delegation's; reload the page and try again.")
+
+
 class LoadedObjectField(forms.ModelChoiceField):
     """A formset's hidden id, read from the objects the formset already loaded: no query per row, and an id
     from outside the formset (another delegation's member) is refused rather than looked up."""
@@ -28,6 +33,7 @@ class LoadedObjectField(forms.ModelChoiceField):
     def __init__(self, *args, objects, **kwargs):
         super().__init__(*args, **kwargs)
         self.objects = objects
+        self.error_messages["required"] = NOT_ON_LIST  # a row of an existing member came without its id
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -38,14 +44,23 @@ class LoadedObjectField(forms.ModelChoiceField):
             key = None
         found = self.objects().get(key)
         if found is None:
-            raise ValidationError(
-                _("This member is not on your delegation's list; reload the page and try again."), code="invalid_choice"
-            )
+            raise ValidationError(NOT_ON_LIST, code="invalid_choice")
         return found
 
 
 class OneHeadFormSet(BaseInlineFormSet):
-    """Members edited together: at most one of them is head of delegation."""
+    """Members edited together: at most one of them is head of delegation.
+
+    The counts and ids the browser posts are checked, not trusted: a row of an existing member must name one of
+    the delegation's members, each once, and a new row none, so a tampered count or id cannot turn a member into a
+    duplicate, edit one member twice or reach another delegation's member."""
+
+    default_error_messages = {
+        "missing_management_form": LIST_TAMPERED,
+        "too_many_forms": ngettext_lazy(
+            "At most %(num)d member can be listed.", "At most %(num)d members can be listed.", "num"
+        ),
+    }
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -64,15 +79,27 @@ class OneHeadFormSet(BaseInlineFormSet):
         return self._object_dict
 
     def clean(self):
+        super().clean()
+        self._check_rows()
         # Each form checks one_head_per_delegation against the database only, so two members
         # ticked as head in the same submission would both pass and the save would fail.
-        super().clean()
         heads = [form for form in self.forms if form.cleaned_data.get("is_head") and not self._should_delete_form(form)]
         if len(heads) > 1:
             raise ValidationError(
                 _("A delegation has only one head of delegation: tick “head of delegation” for one member."),
                 code="one_head_per_delegation",
             )
+
+    def _check_rows(self):
+        """Refuse counts and ids that no page of this form can have sent (Django trusts them)."""
+        initial, name = self.initial_form_count(), self.model._meta.pk.name
+        if not 0 <= initial <= self.total_form_count():
+            raise ValidationError(LIST_TAMPERED, code="tampered")
+        if any(form[name].data not in form[name].field.empty_values for form in self.forms[initial:]):
+            raise ValidationError(LIST_TAMPERED, code="tampered")  # an id in a new row would be ignored: a copy
+        ids = [form.cleaned_data[name].pk for form in self.forms[:initial] if form.cleaned_data.get(name)]
+        if len(ids) != len(set(ids)):
+            raise ValidationError(LIST_TAMPERED, code="tampered")  # one member edited (or deleted) twice
 
 
 class LocalDateTimeInput(forms.DateTimeInput):

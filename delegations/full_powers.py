@@ -87,7 +87,6 @@ def full_powers_record_receipt(*, signatories, on, original=False):
     return recorded, skipped
 
 
-@transaction.atomic
 def record_verifier(powers, user):
     """Who judged the full powers and when; cleared again when they go back to "not yet verified"."""
     judged = powers.verification_status != VerificationStatus.PENDING
@@ -95,11 +94,13 @@ def record_verifier(powers, user):
     powers.verified_at = timezone.now() if judged else None
 
 
+@transaction.atomic
 def full_powers_verify(*, signatories, user, status=VerificationStatus.VERIFIED):
     """Mark the full powers of each signatory verified (or rejected) by ``user``, now.
 
     Only full powers that were received (a copy or the original) can be judged; the others, and
-    signatories who need none, are skipped. Returns (verified, skipped).
+    signatories who need none, are skipped. Returns (verified, skipped). A batch is judged whole or
+    not at all.
     """
     done = skipped = 0
     now = timezone.now()

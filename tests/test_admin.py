@@ -375,6 +375,37 @@ def test_delegation_change_with_two_heads_shows_error_and_saves_nothing(admin_cl
     assert members_of(delegation) == [("Jean Dupont", False), ("Marie Curie", False)]
 
 
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        {"members-INITIAL_FORMS": "0"},
+        {"members-INITIAL_FORMS": "-1"},
+        {"members-INITIAL_FORMS": "1"},
+        {"members-INITIAL_FORMS": "5"},
+        {"members-INITIAL_FORMS": "many"},
+        {"members-TOTAL_FORMS": "1"},
+        {"members-1-id": "FIRST"},
+    ],
+    ids=["zero", "negative", "below-the-members", "above-total", "not-a-number", "total-below-initial", "id-twice"],
+)
+def test_delegation_change_with_a_tampered_list_of_members_saves_nothing(admin_client, delegation, tampered):
+    DelegateFactory(delegation=delegation, name="Anne Leroy", is_head=True)
+    url = admin_url(Delegation, "change", delegation.pk)
+    values = form_values(admin_client.get(url))
+    values.update({key: value.replace("FIRST", values["members-0-id"]) for key, value in tampered.items()})
+    values["hotel"] = "Hotel Metropole"
+
+    response = admin_client.post(url, values)
+
+    assert response.status_code == 200
+    assert formset_errors(response) == [
+        "The list of members sent does not match the delegation's; reload the page and try again."
+    ]
+    delegation.refresh_from_db()
+    assert delegation.hotel == ""
+    assert members_of(delegation) == [("Anne Leroy", True), ("Jean Dupont", False), ("Marie Curie", False)]
+
+
 # --- 7. Inviting states ---------------------------------------------------------------------------------------------
 
 

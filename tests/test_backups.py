@@ -1,5 +1,7 @@
 """backup and restore: a snapshot restored into an empty database holds everything the planner had."""
 
+import random
+import socket
 import sqlite3
 import uuid
 from io import StringIO
@@ -105,3 +107,139 @@ def test_postgresql_round_trip_loses_nothing(tmp_path):
         with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
     assert Delegate.objects.count() == 1
+
+
+# --- snapshots that cannot be restored ------------------------------------------------------------------------------
+
+
+def _refused(snapshot, target, reason):
+    """restore says in one line that nothing was restored, and why."""
+    with pytest.raises(CommandError) as refused:
+        call_command("restore", str(snapshot), database_url=f"sqlite:///{target}", stdout=StringIO())
+    message = str(refused.value)
+    assert message.startswith("Nothing was restored. ")
+    assert reason in message
+    assert "\n" not in message
+    return message
+
+
+def _planner_snapshot(path):
+    """A real snapshot of the planner (needs the suite on SQLite, where `backup` writes one)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("a real SQLite snapshot is written when the suite runs on SQLite")
+    call_command("seed_ceremony", stdout=StringIO())
+    call_command("backup", output=str(path), stdout=StringIO())
+    return path.read_bytes()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("target_exists", [False, True], ids=["new-target", "existing-empty-target"])
+def test_restore_of_a_truncated_snapshot_restores_nothing(tmp_path, target_exists):
+    snapshot = tmp_path / "planner.sqlite3"
+    whole = _planner_snapshot(snapshot)
+    snapshot.write_bytes(whole[: len(whole) // 2])
+    target = tmp_path / "restored.sqlite3"
+    if target_exists:
+        target.touch()
+
+    _refused(snapshot, target, f"{snapshot} is not a readable planner snapshot")
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["planner.sqlite3", *(["restored.sqlite3"] * target_exists)]
+    )
+    assert not target_exists or target.read_bytes() == b""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_of_a_snapshot_in_wal_mode_leaves_no_file_beside_it(tmp_path):
+    snapshot = tmp_path / "planner.sqlite3"
+    _planner_snapshot(snapshot)
+    with sqlite3.connect(snapshot) as wal:  # what a snapshot of the planner's own WAL-mode file is
+        assert wal.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+    wal.close()
+    target = tmp_path / "restored.sqlite3"
+
+    call_command("restore", str(snapshot), database_url=f"sqlite:///{target}", stdout=StringIO())
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["planner.sqlite3", "restored.sqlite3"]
+    with sqlite3.connect(target) as restored:
+        assert restored.execute("SELECT count(*) FROM delegations_state").fetchone() == (195,)
+    restored.close()
+
+
+@pytest.mark.parametrize("target_exists", [False, True], ids=["new-target", "existing-empty-target"])
+def test_restore_of_random_bytes_restores_nothing(tmp_path, db, target_exists):
+    snapshot = tmp_path / "planner.sqlite3"
+    snapshot.write_bytes(random.Random(11).randbytes(64 * 1024))  # noqa: S311 - the same garbage every run
+    target = tmp_path / "restored.sqlite3"
+    if target_exists:
+        target.touch()
+
+    _refused(snapshot, target, f"{snapshot} is not a readable planner snapshot")
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["planner.sqlite3", *(["restored.sqlite3"] * target_exists)]
+    )
+    assert not target_exists or target.read_bytes() == b""
+
+
+def test_restore_of_another_sqlite_database_restores_nothing(tmp_path, db):
+    snapshot = tmp_path / "notes.sqlite3"
+    with sqlite3.connect(snapshot) as other:
+        other.execute("CREATE TABLE notes (body TEXT)")
+        other.execute("INSERT INTO notes VALUES ('not a planner')")
+    other.close()
+    target = tmp_path / "restored.sqlite3"
+
+    _refused(snapshot, target, f"{snapshot} is not a planner snapshot")
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite3"]
+
+
+# --- PostgreSQL targets that cannot be reached ----------------------------------------------------------------------
+
+
+def _pg_settings():
+    if connection.vendor != "postgresql":
+        pytest.skip("restoring into PostgreSQL is checked when the suite runs on PostgreSQL (DATABASE_URL)")
+    return connection.settings_dict
+
+
+def test_restore_into_a_missing_postgresql_database_restores_nothing(tmp_path, db):
+    settings = _pg_settings()
+    snapshot = tmp_path / "planner.pgdump"
+    snapshot.write_bytes(b"PGDMP")
+    name = f"missing_{uuid.uuid4().hex[:12]}"
+    url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{name}"
+
+    with pytest.raises(CommandError) as refused:
+        call_command("restore", str(snapshot), database_url=url, stdout=StringIO())
+
+    message = str(refused.value)
+    assert message.startswith(f"Nothing was restored. Database {name} does not exist on {settings['HOST']}:")
+    assert "\n" not in message
+
+
+def test_restore_into_an_unreachable_postgresql_server_restores_nothing(tmp_path, db):
+    _pg_settings()
+    snapshot = tmp_path / "planner.pgdump"
+    snapshot.write_bytes(b"PGDMP")
+    with socket.socket() as probe:  # a port on which nothing listens: bound, never listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        with pytest.raises(CommandError) as refused:
+            call_command("restore", str(snapshot), database_url=f"postgres://planner@127.0.0.1:{port}/planner")
+
+    message = str(refused.value)
+    assert message.startswith(
+        f"Nothing was restored. Cannot connect to database planner on the PostgreSQL server at 127.0.0.1:{port}: "
+    )
+    assert "Connection refused" in message
+    assert "\n" not in message
+
+
+def test_restore_into_a_url_that_names_no_database_restores_nothing(tmp_path, db):
+    snapshot = tmp_path / "planner.sqlite3"
+    snapshot.write_bytes(b"unused")
+    with pytest.raises(CommandError, match=r"^Nothing was restored\. --database-url is not a database URL: Scheme"):
+        call_command("restore", str(snapshot), database_url="planner.sqlite3", stdout=StringIO())

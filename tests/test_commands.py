@@ -127,3 +127,30 @@ def test_generate_demo_keeps_an_existing_order_of_signing(seeded):
     ceremony.refresh_from_db()
     assert ceremony.drawn_letter == letter
     assert list(ScheduleItem.objects.filter(kind="signing").values_list("uid", "sequence")) == slots
+
+
+def test_generate_demo_run_twice_adds_twice_the_demo_data(seeded):
+    first, second = StringIO(), StringIO()
+    call_command("generate_demo", items=120, delegations=15, stdout=first)
+    call_command("generate_demo", items=120, delegations=15, stdout=second)
+
+    demo_items = ScheduleItem.objects.filter(uid__startswith="demo-")
+    assert demo_items.count() == 240
+    assert demo_items.values("uid").distinct().count() == 240
+    assert Delegation.objects.filter(notes=DEMO_NOTES).count() == 30
+    assert Delegation.objects.filter(notes=DEMO_NOTES).values("country").distinct().count() == 30
+    assert "Added 120 demo items, 15 demo delegations" in first.getvalue()
+    assert "It now has" not in first.getvalue()
+    assert "Added 120 demo items, 15 demo delegations" in second.getvalue()
+    assert "It now has 240 demo items and 30 demo delegations." in second.getvalue()
+    assert demo_items.filter(title__endswith=" 00240").count() == 1  # numbered on from the first run
+
+
+def test_generate_demo_run_again_once_every_state_is_there_adds_organizations(seeded):
+    ceremony = Ceremony.objects.current()
+    generate_demo(ceremony=ceremony, items=0, delegations=196)
+    generate_demo(ceremony=ceremony, items=0, delegations=3)
+
+    organizations = Delegation.objects.filter(country="").order_by("name").values_list("name", flat=True)
+    assert list(organizations) == [f"Demo organization {n:04d}" for n in range(1, 6)]
+    assert Delegation.objects.exclude(country="").count() == 195

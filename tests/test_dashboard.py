@@ -100,15 +100,29 @@ def test_readiness_figures_on_known_data(known):
     ]
     assert counts(r["accreditation"]) == [("delegates", 6), ("accredited", 5), ("security-cleared", 5)]
     chart = r["movements"]
+    # A week before the first day to three days after the last, whatever the data.
     assert [(d.day.isoformat(), d.arrival.count, d.departure.count) for d in chart["days"]] == [
+        ("2025-10-18", 0, 0),
+        ("2025-10-19", 0, 0),
+        ("2025-10-20", 0, 0),
+        ("2025-10-21", 0, 0),
+        ("2025-10-22", 0, 0),
         ("2025-10-23", 1, 0),
         ("2025-10-24", 2, 0),  # 23:30 in Hanoi is still the 24th, though 16:30 UTC
         ("2025-10-25", 0, 0),
         ("2025-10-26", 0, 1),
         ("2025-10-27", 0, 1),
+        ("2025-10-28", 0, 0),
+        ("2025-10-29", 0, 0),
     ]
-    assert chart["days"][1].arrival.height == 130  # the peak fills the chart
-    assert chart["days"][0].arrival.height == 65
+    assert chart["days"][6].arrival.height == 130  # the peak fills the chart
+    assert chart["days"][5].arrival.height == 65
+    assert [(f.key, f.count) for f in chart["earlier"] + chart["later"]] == [
+        ("arrivals", 0),
+        ("departures", 0),
+        ("arrivals", 0),
+        ("departures", 0),
+    ]
     assert (r["conflict_total"], r["conflict_errors"], r["conflict_warnings"]) == (2, 1, 1)
     assert [c.rule for c in r["conflicts"]] == ["room_double_booked", "outside_ceremony_days"]
 
@@ -144,15 +158,67 @@ def test_dashboard_chart_bars_link_to_arrivals_of_the_day(admin_client, known):
     text = page_text(admin_client.get("/admin/"))
     bars = re.findall(r'<a href="([^"]+)"><rect class="bar-arrival"[^>]*><title>([^<]+)</title>', text)
 
-    assert [title for _url, title in bars] == [
+    assert [title for _url, title in bars][4:10] == [
+        "Wed 22 Oct: 0 arrivals",
         "Thu 23 Oct: 1 arrivals",
         "Fri 24 Oct: 2 arrivals",
         "Sat 25 Oct: 0 arrivals",
         "Sun 26 Oct: 0 arrivals",
         "Mon 27 Oct: 0 arrivals",
     ]
-    response = admin_client.get(bars[1][0].replace("&amp;", "&"))
+    response = admin_client.get(bars[6][0].replace("&amp;", "&"))
     assert sorted(row["name"] for row in changelist_rows(response)) == ["France", "Viet Nam"]
+
+
+@pytest.fixture
+def strays(known):
+    """Stays years away from the ceremony, and movements on either side of the chart's first and last midnight."""
+    far = dt.datetime(2019, 6, 1, 9, tzinfo=dt.UTC), dt.datetime(2031, 1, 1, 9, tzinfo=dt.UTC)
+    DelegationFactory(ceremony=known, country="IT", name="Italy", arrival_at=far[0], departure_at=far[1])
+    DelegationFactory(ceremony=known, country="ES", name="Spain", arrival_at=hanoi(17, 23, 59))
+    DelegationFactory(ceremony=known, country="PT", name="Portugal", arrival_at=hanoi(18, 0))
+    DelegationFactory(ceremony=known, country="NL", name="Netherlands", departure_at=hanoi(29, 23, 59))
+    DelegationFactory(ceremony=known, country="BE", name="Belgium", departure_at=hanoi(30, 0))
+    return known
+
+
+def outside_figures(text, side):
+    section = re.search(rf'<div class="movements-outside" id="movements-{side}">(.*?)</div>', text, re.S)[1]
+    heading = re.search(r"<h4>(.*?)</h4>", section)[1]
+    figures = re.findall(r'<li class="figure-([\w-]+)"><a href="([^"]+)"><b>(\d+)</b> ([^<]+)</a></li>', section)
+    return heading, [(key, int(count), label) for key, _url, count, label in figures], figure_links(section)
+
+
+def test_dashboard_chart_keeps_to_the_ceremony_days_and_counts_the_rest_beside_it(admin_client, strays):
+    text = page_text(admin_client.get("/admin/"))
+
+    arrivals = re.findall(r'<rect class="bar-arrival"[^>]*><title>([^<]+)</title>', text)
+    departures = re.findall(r'<rect class="bar-departure"[^>]*><title>([^<]+)</title>', text)
+    assert len(arrivals) == len(departures) == 12
+    assert (arrivals[0], arrivals[-1]) == ("Sat 18 Oct: 1 arrivals", "Wed 29 Oct: 0 arrivals")  # Portugal at 00:00
+    assert departures[-1] == "Wed 29 Oct: 1 departures"  # the Netherlands at 23:59
+    earlier = outside_figures(text, "earlier")
+    later = outside_figures(text, "later")
+    assert earlier[:2] == ("Before 18 Oct", [("arrivals", 2, "arrivals"), ("departures", 0, "departures")])
+    assert later[:2] == ("After 29 Oct", [("arrivals", 0, "arrivals"), ("departures", 2, "departures")])
+    earlier_arrivals = admin_client.get(earlier[2]["arrivals"].replace("&amp;", "&"))
+    assert sorted(row["name"] for row in changelist_rows(earlier_arrivals)) == ["Italy", "Spain"]
+    later_departures = admin_client.get(later[2]["departures"].replace("&amp;", "&"))
+    assert sorted(row["name"] for row in changelist_rows(later_departures)) == ["Belgium", "Italy"]
+
+
+def test_dashboard_chart_with_only_stays_far_away_shows_the_ceremony_days(admin_client, db):
+    ceremony = CeremonyFactory(is_current=True, slug="hanoi")
+    # The farthest the database keeps (forms refuse anything more than a year away; other paths may not).
+    DelegationFactory(ceremony=ceremony, country="IT", arrival_at=dt.datetime(1900, 1, 1, tzinfo=dt.UTC))
+    DelegationFactory(ceremony=ceremony, country="ES", departure_at=dt.datetime(2199, 12, 31, 23, tzinfo=dt.UTC))
+
+    text = page_text(admin_client.get("/admin/"))
+
+    arrivals = re.findall(r'<rect class="bar-arrival"[^>]*><title>([^<]+)</title>', text)
+    assert (len(arrivals), arrivals[0], arrivals[-1]) == (12, "Sat 18 Oct: 0 arrivals", "Wed 29 Oct: 0 arrivals")
+    assert outside_figures(text, "earlier")[1][0] == ("arrivals", 1, "arrivals")
+    assert outside_figures(text, "later")[1][1] == ("departures", 1, "departures")
 
 
 def test_dashboard_lists_conflicts_with_links(admin_client, known):
@@ -200,3 +266,12 @@ def test_dashboard_queries_do_not_grow_with_data(admin_client, known):
     large = index_queries(admin_client)
 
     assert small == large == 11
+
+
+def test_dashboard_queries_do_not_grow_with_stays_far_away(admin_client, strays):
+    before = index_queries(admin_client)
+    for n, code in enumerate(["AT", "CH", "SE", "NO", "FI", "DK", "PL", "CZ"]):
+        far = dt.datetime(2000 + n, 1, 1, tzinfo=dt.UTC), dt.datetime(2040 + n, 1, 1, tzinfo=dt.UTC)
+        DelegationFactory(ceremony=strays, country=code, arrival_at=far[0], departure_at=far[1])
+
+    assert index_queries(admin_client) == before == 11

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,29 @@ def test_time_zone_and_languages():
     assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
     assert settings.USE_TZ is True
     assert [code for code, _ in settings.LANGUAGES] == ["en", "vi"]
+
+
+SQLITE_PROBE = (
+    "import json, django; django.setup(); from django.db import connection; "
+    "cursor = connection.cursor(); "
+    "print(json.dumps({pragma: cursor.execute(f'PRAGMA {pragma}').fetchone()[0] "
+    "for pragma in ('journal_mode', 'busy_timeout', 'synchronous')}))"
+)
+
+
+def test_sqlite_file_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    # The suite's own SQLite database lives in memory, where WAL does not apply: read the file the planner opens
+    # by default (no DATABASE_URL), in a fresh interpreter.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PLANNER_"))}
+    clean.update(DJANGO_SETTINGS_MODULE="ceremony.settings", PLANNER_DATA_DIR=str(tmp_path / "data"), DJANGO_DEBUG="1")
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    # WAL: pages and feeds read while an organizer or an import writes. A writer waits up to 20 s for another
+    # instead of failing at once with "database is locked". NORMAL (1) is safe with WAL and spares an fsync.
+    assert json.loads(result.stdout) == {"journal_mode": "wal", "busy_timeout": 20000, "synchronous": 1}
+    with sqlite3.connect(tmp_path / "data" / "planner.sqlite3") as planner:
+        assert planner.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # kept in the file itself
+    planner.close()

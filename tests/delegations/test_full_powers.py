@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import DatabaseError
 
 from delegations.enums import Rank, VerificationStatus
 from delegations.full_powers import (
@@ -90,3 +91,24 @@ def test_full_powers_verify_records_who_and_skips_unreceived(db):
     assert (powers.verification_status, powers.verified_by) == (VerificationStatus.VERIFIED, user)
     assert powers.verified_at is not None
     assert FullPowers.objects.get(signatory=unreceived).verification_status == VerificationStatus.PENDING
+
+
+def test_full_powers_verify_of_a_batch_is_all_or_nothing(transactional_db, monkeypatch):
+    user = get_user_model().objects.create_user("protocol")
+    first = FullPowersFactory(copy_received_on=dt.date(2025, 10, 20)).signatory
+    second = FullPowersFactory(copy_received_on=dt.date(2025, 10, 21)).signatory
+    save = FullPowers.save
+
+    def save_fails_for_the_second(powers, *args, **kwargs):
+        if powers.signatory_id == second.pk:
+            raise DatabaseError("disk full")
+        return save(powers, *args, **kwargs)
+
+    monkeypatch.setattr(FullPowers, "save", save_fails_for_the_second)
+    with pytest.raises(DatabaseError, match="disk full"):
+        full_powers_verify(signatories=[first, second], user=user)
+
+    assert list(FullPowers.objects.order_by("signatory__pk").values_list("verification_status", "verified_by")) == [
+        (VerificationStatus.PENDING, None),
+        (VerificationStatus.PENDING, None),
+    ]

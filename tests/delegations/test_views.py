@@ -581,3 +581,66 @@ def test_control_characters_are_refused_with_a_clear_error(client, world, head, 
     data = form_data(world.alpha, contact_email="new@france.example", **{field: value})
     _refused(client, world, data, message)
     assert Delegation.objects.get(pk=world.alpha.pk).contact_email == ""
+
+
+# --- a tampered list of members -------------------------------------------------------------------------------------
+
+NOT_ON_LIST = "This member is not on your delegation&#x27;s list; reload the page and try again."
+LIST_TAMPERED = "The list of members sent does not match the delegation&#x27;s; reload the page and try again."
+# What the browser posts for Jeanne Martin (row 0), Pierre Durand (row 1) and an empty new row (row 2) is changed as
+# a hostile delegation could; HEAD, ADVISER and STRANGER stand for those members' ids (the stranger is Japan's).
+TAMPERED_LISTS = {
+    "initial-above-the-members": ({"members-INITIAL_FORMS": "3"}, NOT_ON_LIST),
+    "initial-above-total": ({"members-INITIAL_FORMS": "4"}, LIST_TAMPERED),
+    "initial-zero": ({"members-INITIAL_FORMS": "0"}, LIST_TAMPERED),
+    "initial-below-the-members": ({"members-INITIAL_FORMS": "1"}, LIST_TAMPERED),
+    "initial-negative": ({"members-INITIAL_FORMS": "-1"}, LIST_TAMPERED),
+    "initial-not-a-number": ({"members-INITIAL_FORMS": "two"}, LIST_TAMPERED),
+    "initial-missing": ({"members-INITIAL_FORMS": None}, LIST_TAMPERED),
+    "total-below-initial": ({"members-TOTAL_FORMS": "1"}, LIST_TAMPERED),
+    "total-zero": ({"members-TOTAL_FORMS": "0"}, LIST_TAMPERED),
+    "total-negative": ({"members-TOTAL_FORMS": "-3"}, LIST_TAMPERED),
+    "total-huge": ({"members-TOTAL_FORMS": "100000"}, "At most 60 members can be listed."),
+    "id-of-another-delegations-member": ({"members-1-id": "STRANGER"}, NOT_ON_LIST),
+    "id-that-does-not-exist": ({"members-1-id": "999999"}, NOT_ON_LIST),
+    "id-not-a-number": ({"members-1-id": "1 OR 1=1"}, NOT_ON_LIST),
+    "id-missing": ({"members-1-id": None}, NOT_ON_LIST),
+    "id-twice": ({"members-1-id": "HEAD", "members-1-name": "Jeanne Martin"}, LIST_TAMPERED),
+    "id-in-a-new-row": ({"members-2-id": "ADVISER", "members-2-name": "Pierre Durand"}, LIST_TAMPERED),
+    "stranger-in-a-new-row": ({"members-2-id": "STRANGER", "members-2-name": "Taro Yamada"}, LIST_TAMPERED),
+}
+
+
+@pytest.mark.parametrize("case", TAMPERED_LISTS)
+def test_form_refuses_a_tampered_list_of_members(client, world, head, case):
+    adviser = DelegateFactory(delegation=world.alpha, name="Pierre Durand", rank=Rank.ADVISER)
+    stranger = DelegateFactory(delegation=world.beta, name="Taro Yamada", rank=Rank.ADVISER)
+    ids = {"HEAD": str(head.pk), "ADVISER": str(adviser.pk), "STRANGER": str(stranger.pk)}
+    changes, message = TAMPERED_LISTS[case]
+    data = form_data(world.alpha, hotel="Changed", **{"members-1-position": "Adviser"})
+    for key, value in changes.items():
+        if value is None:
+            del data[key]
+        else:
+            data[key] = ids.get(value, value)
+
+    _refused(client, world, data, message)
+
+    assert list(Delegate.objects.order_by("pk").values_list("delegation__country", "name", "position")) == [
+        ("FR", "Jeanne Martin", head.position),
+        ("FR", "Pierre Durand", adviser.position),
+        ("JP", "Taro Yamada", stranger.position),
+    ]
+
+
+def test_form_ignores_tampered_minimum_and_maximum_of_members(client, world, head):
+    tampered = {"members-MIN_NUM_FORMS": "50", "members-MAX_NUM_FORMS": "0"}
+    response = client.post(edit_url(world.alpha_token), form_data(world.alpha, hotel="Changed", **tampered))
+    assert response.status_code == 302
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == "Changed"
+
+    # A larger posted maximum does not lift the form's own: 60 members.
+    data = form_data(world.alpha, hotel="Again", **{"members-MAX_NUM_FORMS": "1000", "members-TOTAL_FORMS": "61"})
+    data.update({f"members-{row}-name": f"Member {row}" for row in range(1, 61)})
+    data.update({f"members-{row}-rank": "adviser" for row in range(1, 61)})
+    _refused(client, world, data, "At most 60 members can be listed.")

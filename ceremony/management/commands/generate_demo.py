@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ceremony.demo import DemoError, generate_demo
+from ceremony.demo import DemoError, demo_counts, generate_demo
 from ceremony.models import Ceremony
 
 
@@ -26,9 +26,11 @@ class Command(BaseCommand):
             )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Added {made_items} demo items, {made_delegations} demo delegations "
-                f"and {made_delegates} demo delegates to {target}."
-            )
+        message = (
+            f"Added {made_items} demo items, {made_delegations} demo delegations "
+            f"and {made_delegates} demo delegates to {target}."
         )
+        all_items, all_delegations = demo_counts(target)
+        if (all_items, all_delegations) != (made_items, made_delegations):  # on top of an earlier demo
+            message += f" It now has {all_items} demo items and {all_delegations} demo delegations."
+        self.stdout.write(self.style.SUCCESS(message))

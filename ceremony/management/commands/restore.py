@@ -13,7 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("--database-url", help="An empty database to restore into, instead of the configured one.")
 
     def handle(self, *args, snapshot, database_url, **options):
-        db = dj_database_url.parse(database_url) if database_url else connection.settings_dict
+        try:
+            db = dj_database_url.parse(database_url) if database_url else connection.settings_dict
+        except ValueError as exc:
+            raise CommandError(f"Nothing was restored. --database-url is not a database URL: {exc}") from exc
         if not database_url:
             connection.close()  # the restore writes through its own connection
         try:
