@@ -20,6 +20,7 @@ from .enums import ItemKind
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
 from .roles import item_kinds
 from .spreadsheets import ScheduleItemResource, SpreadsheetMixin
+from .stale_edits import StaleEditInlineMixin
 
 
 def local_range(start, end, zone):
@@ -39,7 +40,7 @@ class SourceAdmin(HistoryAdmin):
     ordering = ["title"]
 
 
-class OfficialInline(FieldPermissionsMixin, admin.TabularInline):
+class OfficialInline(StaleEditInlineMixin, FieldPermissionsMixin, admin.TabularInline):
     model = Official
     extra = 0
     autocomplete_fields = ["source"]
@@ -74,7 +75,7 @@ class OfficialAdmin(HistoryAdmin):
     autocomplete_fields = ["agency", "source"]
 
 
-class RoomInline(FieldPermissionsMixin, admin.TabularInline):
+class RoomInline(StaleEditInlineMixin, FieldPermissionsMixin, admin.TabularInline):
     model = Room
     extra = 0
     fields = ["key", "name", "name_vi", "kind", "capacity", "is_available"]

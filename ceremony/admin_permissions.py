@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .roles import FIELD_PERMISSIONS
+from .stale_edits import StaleEditAdminMixin
 
 
 def restricted_fields(user, model):
@@ -54,9 +55,10 @@ class RefuseRestrictedPostsMixin(FieldPermissionsMixin):
             raise PermissionDenied(_("Your role may not change: %(fields)s. Nothing was saved.") % {"fields": names})
 
 
-class HistoryAdmin(RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
-    """The base of every admin with a change history: the field rules of the roles apply to its forms, and the
-    history and each old version can be read, never posted.
+class HistoryAdmin(StaleEditAdminMixin, RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
+    """The base of every admin with a change history: the field rules of the roles apply to its forms, a form
+    saved on a stale copy is refused (``ceremony.stale_edits``), and the history and each old version can be read,
+    never posted.
 
     django-simple-history's old-version page saves a posted form to the live object with only the view
     permission and bypasses the field rules above (django-commons/django-simple-history#1362). Restoring an

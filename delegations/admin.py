@@ -12,6 +12,7 @@ from ceremony.admin_protocol import ConflictWarningsMixin
 from ceremony.models import Ceremony
 from ceremony.roles import ISSUE_LINKS
 from ceremony.spreadsheets import SpreadsheetMixin
+from ceremony.stale_edits import StaleEditInlineMixin
 
 from . import services
 from .forms import OneHeadFormSet
@@ -52,7 +53,7 @@ class StateAdmin(HistoryAdmin):
         return request.user.has_perm("delegations.add_delegation")
 
 
-class DelegateInline(FieldPermissionsMixin, admin.TabularInline):
+class DelegateInline(StaleEditInlineMixin, FieldPermissionsMixin, admin.TabularInline):
     model = Delegate
     formset = OneHeadFormSet
     extra = 0

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ceremony.admin_permissions import FieldPermissionsMixin, RefuseRestrictedPostsMixin
+from ceremony.stale_edits import StaleEditAdminMixin, StaleEditInlineMixin
 
 from .enums import VerificationStatus
 from .full_powers import (
@@ -36,7 +37,7 @@ class FullPowersStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class FullPowersInline(FieldPermissionsMixin, admin.StackedInline):
+class FullPowersInline(StaleEditInlineMixin, FieldPermissionsMixin, admin.StackedInline):
     model = FullPowers
     extra = 0
     max_num = 1
@@ -55,7 +56,7 @@ class FullPowersInline(FieldPermissionsMixin, admin.StackedInline):
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(RefuseRestrictedPostsMixin, admin.ModelAdmin):
+class SignatoryAdmin(StaleEditAdminMixin, RefuseRestrictedPostsMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "delegation",

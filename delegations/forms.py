@@ -7,6 +7,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from ceremony.stale_edits import DELEGATION, StaleEditForm, StaleEditFormSetMixin
+
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .models import Delegate, Delegation
 
@@ -48,7 +50,7 @@ class LoadedObjectField(forms.ModelChoiceField):
         return found
 
 
-class OneHeadFormSet(BaseInlineFormSet):
+class OneHeadFormSet(StaleEditFormSetMixin, BaseInlineFormSet):
     """Members edited together: at most one of them is head of delegation.
 
     The counts and ids the browser posts are checked, not trusted: a row of an existing member must name one of
@@ -111,7 +113,9 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-class DelegationSelfServiceForm(forms.ModelForm):
+class DelegationSelfServiceForm(StaleEditForm):
+    audience = DELEGATION
+
     attendance = forms.ChoiceField(
         label=_("Will your delegation attend?"), choices=ATTENDANCE, widget=forms.RadioSelect
     )
@@ -135,16 +139,22 @@ class DelegationSelfServiceForm(forms.ModelForm):
         for name in ("arrival_at", "departure_at"):
             self.fields[name].help_text = _("Local time in Hanoi (%(zone)s).") % {"zone": zone_label}
 
+    def written_fields(self):
+        attendance = set() if self.fields["attendance"].disabled else {"status"}
+        return super().written_fields() | attendance
+
     def save(self, commit=True):
         if not self.fields["attendance"].disabled:
             self.instance.status = self.cleaned_data["attendance"]
         return super().save(commit=commit)
 
 
-class DelegateSelfServiceForm(forms.ModelForm):
+class DelegateSelfServiceForm(StaleEditForm):
     """One member. New members never sign (organizers designate signatories); a signatory's name and rank are
     read-only; a new name for anyone else starts accreditation and clearance again, since they were granted to
     another person."""
+
+    audience = DELEGATION
 
     class Meta:
         model = Delegate

@@ -21,6 +21,7 @@ from simple_history.utils import bulk_update_with_history
 
 from ceremony.enums import ItemKind, ItemStatus, SigningOrderRule, Visibility
 from ceremony.feeds_state import feeds_touch
+from ceremony.locks import lock_ceremonies
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.services import schedule_items_cancel
 
@@ -127,7 +128,7 @@ def signing_generate(*, ceremony, starts_at, slot_minutes, room):
     before anything is written, and everything runs in one transaction.
     """
     _check_settings(ceremony, starts_at, slot_minutes, room)
-    Ceremony.objects.select_for_update().filter(pk=ceremony.pk).exists()  # one generation at a time
+    lock_ceremonies([ceremony.pk])  # one generation at a time, and the lock order of every writer
     candidates = list(
         Delegation.objects.filter(ceremony=ceremony, intends_to_sign=True)
         .exclude(status=DelegationStatus.DECLINED)
@@ -228,11 +229,20 @@ def _check_signatories(candidates):
 
 
 def _renumber(ceremony, order):
-    """Store positions 1…n; clearing first keeps the unique (ceremony, signing_order) satisfied at every row."""
-    Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None).update(signing_order=None)
+    """Store positions 1…n; clearing first keeps the unique (ceremony, signing_order) satisfied at every row.
+
+    Every delegation whose place changes gets a history record, those that lose theirs too: a form opened before
+    sees the change (ceremony.stale_edits) and the history says so.
+    """
+    placed = Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None)
+    dropped = list(placed.exclude(pk__in=[d.pk for d in order]))
+    placed.update(signing_order=None)
     for position, delegation in enumerate(order, start=1):
         delegation.signing_order = position
-    bulk_update_with_history(order, Delegation, ["signing_order"], default_change_reason="order of signing")
+    for delegation in dropped:
+        delegation.signing_order = None
+    changed = [*order, *dropped]
+    bulk_update_with_history(changed, Delegation, ["signing_order"], default_change_reason="order of signing")
     feeds_touch(ceremony_ids=[ceremony.pk])
 
 
@@ -306,7 +316,8 @@ def delegation_move_in_order(*, delegation, position):
 
     The host keeps the first place. If slots were generated, they are re-timed to the new order.
     """
-    ceremony = Ceremony.objects.select_for_update().get(pk=delegation.ceremony_id)
+    lock_ceremonies([delegation.ceremony_id])  # the lock order of every writer
+    ceremony = Ceremony.objects.get(pk=delegation.ceremony_id)
     order = list(Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None).order_by("signing_order"))
     if delegation.pk not in {d.pk for d in order}:
         raise SigningError(
@@ -346,6 +357,7 @@ def signing_withdraw(*, delegation, user=None, reason=WITHDRAWN_REASON):
     if signs(delegation):
         return 0
     ceremony = delegation.ceremony
+    lock_ceremonies([ceremony.pk])  # before its slots: the lock order of every writer
     # Its generated slot, and any signing slot organizers made for it by hand.
     slots = ScheduleItem.objects.filter(
         Q(uid=slot_uid(ceremony, delegation)) | Q(kind=ItemKind.SIGNING, invited_delegations=delegation),
@@ -368,6 +380,7 @@ def signing_order_clear(*, ceremony):
 
     Returns the number of slots cancelled.
     """
+    lock_ceremonies([ceremony.pk])  # before the slots and the delegations: the lock order of every writer
     slots = ScheduleItem.objects.filter(ceremony=ceremony, uid__startswith=f"signing-{ceremony.slug}-")
     cancelled = schedule_items_cancel(items=slots)
     placed = list(Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ceremony import selectors
+from ceremony.locks import lock_ceremonies
 from ceremony.privacy import private_link
 from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
@@ -92,17 +93,21 @@ def edit(request, token):
     ceremony = delegation.ceremony
     # Times typed into the form are Hanoi times, whatever the phone's own zone.
     with timezone.override(ceremony.zone):
-        form_kwargs = {"instance": delegation, "zone_label": ceremony.zone_label}
         if request.method == "POST":
-            form = DelegationSelfServiceForm(request.POST, **form_kwargs)
-            formset = DelegateFormSet(request.POST, instance=delegation, prefix="members")
-            if form.is_valid() and formset.is_valid():
-                _save(form, formset)
-                messages.success(request, _("Saved. The protocol team sees your changes."))
-                return redirect("delegations:page", token=token)
+            # One post of a delegation at a time, each on the rows as they stand: the ceremony first, as every
+            # writer locks it, then the delegation, read again under the lock (ceremony.stale_edits).
+            with transaction.atomic():
+                lock_ceremonies([delegation.ceremony_id])
+                delegation = Delegation.objects.select_for_update().select_related("ceremony").get(pk=delegation.pk)
+                form = DelegationSelfServiceForm(request.POST, instance=delegation, zone_label=ceremony.zone_label)
+                formset = DelegateFormSet(request.POST, instance=delegation, prefix="members")
+                if all([form.is_valid(), formset.is_valid()]):  # both, under the lock: the page shows every error
+                    _save(form, formset)
+                    messages.success(request, _("Saved. The protocol team sees your changes."))
+                    return redirect("delegations:page", token=token)
             messages.error(request, _("Nothing was saved: please correct the fields marked below."))
         else:
-            form = DelegationSelfServiceForm(**form_kwargs)
+            form = DelegationSelfServiceForm(instance=delegation, zone_label=ceremony.zone_label)
             formset = DelegateFormSet(instance=delegation, prefix="members")
         context = {"ceremony": ceremony, "delegation": delegation, "form": form, "formset": formset, "token": token}
         response = render(request, "delegations/edit.html", context)
@@ -110,7 +115,6 @@ def edit(request, token):
     return response
 
 
-@transaction.atomic
 def _save(form, formset):
     """Save the delegation and its members together, each change marked as made through the link."""
     delegation = form.save(commit=False)

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from ceremony.enums import ItemKind, Visibility
+from ceremony.stale_edits import latest_versions
 from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
 from delegations.models import Delegate, Delegation
 from delegations.services import delegation_issue_token
@@ -195,9 +196,12 @@ def test_page_in_vietnamese(client, world):
 
 
 def form_data(delegation, **changes):
-    """What the browser posts for the delegation's form with its members as they are, plus ``changes``."""
+    """What the browser posts for the delegation's form with its members as they are, plus ``changes``: the form as
+    just opened, with the versions it was opened on."""
     members = list(delegation.members.order_by("pk"))
+    versions = latest_versions(Delegate, [m.pk for m in members])
     data = {
+        "opened_version": str(latest_versions(Delegation, [delegation.pk])[delegation.pk]),
         "attendance": "confirmed",
         "contact_email": delegation.contact_email,
         "contact_phone": delegation.contact_phone,
@@ -213,6 +217,7 @@ def form_data(delegation, **changes):
         data.update(
             {
                 f"members-{index}-id": str(member.pk),
+                f"members-{index}-opened_version": str(versions[member.pk]),
                 f"members-{index}-name": member.name,
                 f"members-{index}-position": member.position,
                 f"members-{index}-rank": member.rank,
@@ -509,14 +514,18 @@ def test_page_of_a_withdrawn_delegation_never_says_it_signs(client, world, slot)
 
 
 def test_form_post_query_count_does_not_grow_with_members(client, world, head, django_assert_num_queries):
-    # Delegation, savepoints, members (once), the head's one-head check, the delegation's save with its history
-    # and the feeds' mark, the withdrawal check, one changed member with its history: 18, however many members.
+    # Delegation, the ceremony's and the delegation's locks, savepoints, members (once), the stale-edit checks of
+    # the delegation and the changed member (its row and its version each), the head's one-head check, the
+    # delegation's save with its history and the feeds' mark, the withdrawal check (locking the ceremony first),
+    # the member with its history: 24, however many members.
     DelegateFactory.create_batch(2, delegation=world.alpha)
-    with django_assert_num_queries(18):
-        small = client.post(edit_url(world.alpha_token), form_data(world.alpha, **{"members-1-position": "Adviser"}))
+    data = form_data(world.alpha, **{"members-1-position": "Adviser"})
+    with django_assert_num_queries(24):
+        small = client.post(edit_url(world.alpha_token), data)
     DelegateFactory.create_batch(27, delegation=world.alpha)
-    with django_assert_num_queries(18):
-        large = client.post(edit_url(world.alpha_token), form_data(world.alpha, **{"members-2-position": "Adviser"}))
+    data = form_data(world.alpha, **{"members-2-position": "Adviser"})
+    with django_assert_num_queries(24):
+        large = client.post(edit_url(world.alpha_token), data)
 
     assert (small.status_code, large.status_code) == (302, 302)
     assert world.alpha.members.filter(position="Adviser").count() == 2

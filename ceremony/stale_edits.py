@@ -1,0 +1,241 @@
+"""Edits saved on a stale copy are refused, not silently lost.
+
+Every form that changes an existing object carries, hidden, the version of the object it was opened on: the id of
+the object's latest history record (django-simple-history writes one for every change, whoever makes it). When
+the form is saved, the object's row is locked and read again: if since the form was opened someone changed a field
+that this form would write, the save is refused, naming who changed what and when, and what was typed stays in
+the form to review; the hidden version then moves on, so saving again overwrites knowingly. Changes to fields the
+form does not show never stand in the way, and the saved object keeps them, since it takes them from the locked
+row. A form that comes without a version (an old page, a script) is not checked.
+
+A post to the admin locks the object's ceremony first (``ceremony.locks``), then the object.
+"""
+
+import itertools
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst, get_text_list
+from django.utils.translation import gettext_lazy as _
+
+from .locks import lock_ceremonies
+
+FIELD = "opened_version"
+
+ORGANIZERS, DELEGATION = "organizers", "delegation"
+
+
+def latest_versions(model, pks):
+    """{pk: the id of its latest history record} for these objects of ``model``; objects without history are 0."""
+    history = model.history.model
+    name = model._meta.pk.attname
+    rows = history.objects.filter(**{f"{name}__in": pks}).values(name).annotate(latest=Max("history_id"))
+    found = {row[name]: row["latest"] for row in rows.order_by()}
+    return {pk: found.get(pk, 0) for pk in pks}
+
+
+def changes_since(obj, version):
+    """The history records of ``obj`` after ``version``, each as (record, names of the fields it changed).
+
+    A record whose predecessor is unknown (there was no history yet) counts as changing every field.
+    """
+    records = list(obj.history.filter(history_id__gte=version).order_by("history_id")) if version else []
+    if not records or records[0].history_id != version:
+        records = [None, *obj.history.filter(history_id__gt=version).order_by("history_id")]
+    every = [field.name for field in obj._meta.fields] + [field.name for field in obj._meta.many_to_many]
+    return [
+        (new, set(every) if old is None else set(new.diff_against(old).changed_fields))
+        for old, new in itertools.pairwise(records)
+    ]
+
+
+def _who(record, audience):
+    if audience == DELEGATION:
+        return _("The organizers") if record.history_user_id else _("Someone using your delegation's link")
+    if record.history_user_id:
+        user = record.history_user
+        return user.get_full_name() or user.get_username()
+    holder = getattr(record, "link_holder", "")
+    if holder:
+        return capfirst(holder)
+    return capfirst(record.history_change_reason or _("someone"))
+
+
+def _shown(obj, field):
+    """The current value of ``field`` as a reader would recognise it, or None where a value says little."""
+    if field.many_to_many:
+        return None
+    value = getattr(obj, field.attname)
+    if value in (None, ""):
+        return _("empty")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        return str(getattr(obj, field.name))
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    return str(value)
+
+
+def stale_error(obj, changes, names, audience):
+    """The error for a save refused because of ``changes`` (see ``changes_since``) to the fields ``names``."""
+    record = changes[-1][0]
+    listed = []
+    for name in sorted(names, key=[f.name for f in obj._meta.get_fields()].index):
+        field = obj._meta.get_field(name)
+        value = _shown(obj, field)
+        label = capfirst(field.verbose_name)
+        listed.append(label if value is None else _("%(field)s (now “%(value)s”)") % {"field": label, "value": value})
+    when = timezone.localtime(record.history_date)
+    return ValidationError(
+        _(
+            "%(who)s changed %(fields)s at %(time)s (%(zone)s), after you opened this page. Nothing was saved: "
+            "what you typed is still below. Check it against the current values, then save again."
+        ),
+        code="stale",
+        params={
+            "who": _who(record, audience),
+            "fields": get_text_list(listed, _("and")),
+            "time": date_format(when, "H:i"),
+            "zone": timezone.get_current_timezone_name(),
+        },
+    )
+
+
+class StaleEditForm(forms.ModelForm):
+    """A model form that refuses to save over changes made since it was opened (see the module).
+
+    ``audience`` says who reads the refusal: organizers see who changed what; a delegation, whether it was the
+    organizers or its own link. A form in a formset is checked only when it would write: changed, or deleted.
+    """
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    audience = ORGANIZERS
+    always_saved = True  # the main form of a page saves its object even when nothing in it changed
+
+    def __init__(self, *args, opened_version=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            if opened_version is None:
+                opened_version = latest_versions(type(self.instance), [self.instance.pk])[self.instance.pk]
+            self.initial[FIELD] = opened_version
+
+    def written_fields(self):
+        """The model fields this form writes: its own, less those shown disabled."""
+        names = {name for name, field in self.fields.items() if name != FIELD and not field.disabled}
+        return names & {field.name for field in self.instance._meta.get_fields()}
+
+    @property
+    def changed_data(self):
+        return [name for name in super().changed_data if name != FIELD]
+
+    def clean(self):
+        cleaned = super().clean()
+        instance = self.instance
+        if instance.pk is None or instance._state.adding:
+            return cleaned
+        if not (self.always_saved or self.has_changed() or cleaned.get("DELETE")):
+            return cleaned
+        model = type(instance)
+        fresh = model._default_manager.select_for_update().filter(pk=instance.pk).first()
+        if fresh is None:
+            raise ValidationError(
+                _("This %(thing)s was deleted after you opened this page; nothing was saved."),
+                code="deleted",
+                params={"thing": model._meta.verbose_name},
+            )
+        own = self.written_fields()
+        for field in model._meta.concrete_fields:  # the locked row's values for what this form does not write
+            if field.name not in own:
+                setattr(instance, field.attname, getattr(fresh, field.attname))
+        opened = cleaned.get(FIELD)
+        if opened is None:
+            return cleaned
+        latest = latest_versions(model, [instance.pk])[instance.pk]
+        if latest == opened:
+            return cleaned
+        changes = changes_since(fresh, opened)
+        names = set().union(*(changed for _record, changed in changes)) & own
+        if not names:
+            return cleaned
+        # Saving again overwrites what was read: the next version to compare with is the current one.
+        self.data = self.data.copy()
+        self.data[self.add_prefix(FIELD)] = str(latest)
+        self.stale = stale_error(fresh, changes, names, self.audience)
+        raise self.stale
+
+
+class StaleEditFormSetMixin:
+    """For model formsets: each form opens on its object's version, read for all of them in one query."""
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if not self.is_bound and index is not None and index < self.initial_form_count():
+            obj = self.get_queryset()[index]
+            kwargs["opened_version"] = self._opened_versions().get(obj.pk, 0)
+        return kwargs
+
+    def _opened_versions(self):
+        if not hasattr(self, "_versions"):
+            pks = [obj.pk for obj in self.get_queryset()]
+            self._versions = latest_versions(self.model, pks) if pks else {}
+        return self._versions
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.always_saved = False
+        return form
+
+    def clean(self):
+        super().clean()
+        # A formset ignores the errors of the forms it deletes: a stale deletion is refused here.
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form) and getattr(form, "stale", None):
+                raise form.stale
+
+
+def _with_version(fieldsets, *, shown):
+    """``fieldsets`` with the hidden version in the first one when the form can save (``shown``), else nowhere."""
+    fieldsets = [
+        (name, {**options, "fields": [f for f in options["fields"] if f != FIELD]}) for name, options in fieldsets
+    ]
+    if shown and fieldsets:
+        name, options = fieldsets[0]
+        fieldsets[0] = (name, {**options, "fields": [*options["fields"], FIELD]})
+    return fieldsets
+
+
+class StaleEditAdminMixin:
+    """For ModelAdmin classes: forms refuse stale saves, and a post locks the object's ceremony first."""
+
+    form = StaleEditForm
+
+    def get_fieldsets(self, request, obj=None):
+        shown = obj is not None and self.has_change_permission(request, obj)
+        return _with_version(super().get_fieldsets(request, obj), shown=shown)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "POST":
+            lock_ceremonies([getattr(obj, "ceremony_id", None)])
+        return obj
+
+
+class StaleEditInlineMixin:
+    """For inlines: each row refuses a stale save (see StaleEditAdminMixin)."""
+
+    form = StaleEditForm
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if not issubclass(formset, StaleEditFormSetMixin):
+            formset = type(formset.__name__, (StaleEditFormSetMixin, formset), {})
+        return formset
+
+    def get_fieldsets(self, request, obj=None):
+        shown = obj is not None and self.has_change_permission(request, obj)
+        return _with_version(super().get_fieldsets(request, obj), shown=shown)
