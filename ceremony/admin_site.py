@@ -1,12 +1,18 @@
-"""The organizers' admin site: its header names the ceremony it plans."""
+"""The organizers' admin site: its header names the ceremony it plans, and its pages include two-factor
+sign-in (ceremony/two_factor_views.py)."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+
+from .two_factor_views import TwoFactorAdmin
 
 
 class PlannerAdminSite(admin.AdminSite):
     site_title = _("Ceremony planner")
     index_title = _("Planning")
+
+    def get_urls(self):
+        return [*TwoFactorAdmin(self).get_urls(), *super().get_urls()]
 
     def each_context(self, request):
         from .models import Ceremony
