@@ -5,12 +5,14 @@ import re
 import time
 from base64 import b32encode
 from datetime import timedelta
+from io import StringIO
 from urllib.parse import quote
 
 import pytest
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -421,6 +423,93 @@ def test_wrong_passwords_are_still_locked_out_by_the_login(client, required, off
     for _ in range(5):
         sign_in(client, "lan", password="wrong")
     assert sign_in(client, "lan").status_code == 429
+
+
+# --- The administrators' reset ---------------------------------------------------------------------------------------
+
+
+def test_an_administrator_resets_a_lost_phone(required, administrator, officer):
+    verified_client(officer)
+    admin = verified_client(administrator)
+    User = get_user_model()
+
+    confirm = admin.post(
+        admin_url(User, "changelist"), {"action": "reset_two_factor", "_selected_action": [officer.pk]}
+    )
+    assert confirm.status_code == 200
+    assert "The phones and recovery codes of these users will be forgotten." in page_text(confirm)
+    assert "<li>lan</li>" in page_text(confirm)
+    assert TOTPDevice.objects.filter(user=officer).exists()  # nothing happens before the confirmation
+
+    response = run_action(admin, User, "reset_two_factor", [officer], post="yes")
+    assert shown_messages(response) == [
+        ("success", "Two-factor sign-in was reset for 1 user: they set it up again at their next sign-in.")
+    ]
+    assert not TOTPDevice.objects.filter(user=officer).exists()
+    assert not StaticDevice.objects.filter(user=officer).exists()
+    assert TOTPDevice.objects.filter(user=administrator).exists()
+    entry = LogEntry.objects.filter(object_id=str(officer.pk)).latest("pk")
+    assert (entry.user, entry.action_flag, entry.get_change_message()) == (
+        administrator,
+        CHANGE,
+        "Reset two-factor sign-in.",
+    )
+
+    client = Client()
+    sign_in(client, "lan")
+    assert client.get("/admin/")["Location"] == f"{SETUP}?next=%2Fadmin%2F"
+    set_up(client, officer)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_users_list_shows_who_has_set_up_two_factor(required, administrator, officer):
+    admin = verified_client(administrator)
+    response = admin.get(admin_url(get_user_model(), "changelist"))
+    text = page_text(response)
+    rows = dict(
+        re.findall(
+            r'<th class="field-username"><a [^>]*>([^<]+)</a>.*?field-two_factor"><img [^>]*alt="(\w+)"', text, re.S
+        )
+    )
+    assert rows == {"admin-minh": "True", "lan": "False"}
+
+
+def test_someone_who_is_not_an_administrator_cannot_reset_anyones(required, officer):
+    verified_client(officer)
+    manager = get_user_model().objects.create_user("manager", password=PASSWORD, is_staff=True)
+    manager.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user", "delete_user"]))
+    client = verified_client(manager)
+    User = get_user_model()
+
+    changelist = client.get(admin_url(User, "changelist"))
+    assert changelist.status_code == 200
+    assert "delete_selected" in page_text(changelist)  # a manager of users, with actions
+    assert "reset_two_factor" not in page_text(changelist)
+    response = run_action(client, User, "reset_two_factor", [officer], post="yes")
+    assert shown_messages(response) == [("warning", "No action selected.")]
+    assert TOTPDevice.objects.filter(user=officer, confirmed=True).exists()
+    assert not LogEntry.objects.filter(object_id=str(officer.pk), user=manager).exists()
+
+
+def test_the_device_secrets_are_not_in_the_admin(required, administrator):
+    admin = verified_client(administrator)
+    assert admin.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert admin.get("/admin/otp_static/staticdevice/").status_code == 404
+
+
+def test_the_reset_command_forgets_the_phone(required, officer):
+    verified_client(officer)
+    out = StringIO()
+    call_command("reset_two_factor", "lan", stdout=out)
+    assert out.getvalue() == "Reset the two-factor sign-in of lan: a new phone is set up at the next sign-in.\n"
+    assert not TOTPDevice.objects.filter(user=officer).exists()
+    assert not StaticDevice.objects.filter(user=officer).exists()
+
+    out = StringIO()
+    call_command("reset_two_factor", "lan", stdout=out)
+    assert out.getvalue() == "lan had no two-factor sign-in set up; nothing to reset.\n"
+    with pytest.raises(CommandError, match=r"No user named 'nobody'\."):
+        call_command("reset_two_factor", "nobody")
 
 
 # --- Development ---------------------------------------------------------------------------------------------------
