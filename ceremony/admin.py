@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import admin_users, services  # noqa: F401 - admin_users registers the Users admin
 from .admin_links import confirm_issue_response, issued_links_for
 from .admin_permissions import FieldPermissionsMixin, HistoryAdmin
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin

@@ -1,5 +1,5 @@
 """The organizers' admin site: its header names the ceremony it plans; each organizer issues their own calendar
-link here."""
+link here, and its pages include two-factor sign-in (ceremony/two_factor_views.py)."""
 
 from django.contrib import admin
 from django.template.response import TemplateResponse
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .admin_links import issued_links_response
 from .models import Ceremony, StaffMember
 from .services import staff_issue_token
+from .two_factor_views import TwoFactorAdmin
 
 
 class PlannerAdminSite(admin.AdminSite):
@@ -18,6 +19,7 @@ class PlannerAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("my-calendar-link/", self.admin_view(self.my_calendar_link), name="my_calendar_link"),
+            *TwoFactorAdmin(self).get_urls(),
             *super().get_urls(),
         ]
 

@@ -13,9 +13,10 @@ class CeremonyConfig(AppConfig):
         from django.apps import apps
         from django.db.models.signals import post_migrate
 
-        from . import feeds_state, roles
+        from . import feeds_state, roles, two_factor_views
 
         feeds_state.connect()
+        two_factor_views.connect()
         # After the last app's permissions exist, bring the organizers' groups in line with roles.ROLES.
         post_migrate.connect(
             roles.sync_groups_after_migrate, sender=apps.get_app_config("delegations"), dispatch_uid="planner_groups"

@@ -16,6 +16,8 @@ Environment variables:
 ``DATABASE_URL``
     Any URL that dj-database-url reads, e.g. ``postgres://user@host:5432/planner``.
     Defaults to SQLite in ``data/planner.sqlite3``.
+``PLANNER_REQUIRE_2FA``
+    Development only (``1`` to ask organizers for a second factor there too); always on when debug is off.
 """
 
 import os
@@ -106,6 +108,10 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    # Before ceremony, whose admin takes the devices out of the admin (ceremony/admin_users.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ceremony",
     "delegations",
 ]
@@ -120,6 +126,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session confirmed its sign-in with a second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "ceremony.two_factor_views.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -223,6 +232,24 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = None
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Two-factor sign-in (ceremony/two_factor.py): after the password, organizers type a code from an
+# authenticator app or a one-time recovery code. Always required when debug is off, and the environment
+# cannot turn it off there; in development (`make run`) it is asked only with PLANNER_REQUIRE_2FA=1, or of
+# those who set it up, so the demo organizer signs in with a password alone.
+if DEBUG:
+    PLANNER_REQUIRE_2FA = env_bool("PLANNER_REQUIRE_2FA")
+elif env_bool("PLANNER_REQUIRE_2FA", default=True):
+    PLANNER_REQUIRE_2FA = True
+else:
+    raise ImproperlyConfigured(
+        "PLANNER_REQUIRE_2FA cannot be turned off when DJANGO_DEBUG is off: organizers always sign in "
+        "with a second factor in production."
+    )
+OTP_TOTP_ISSUER = "Ceremony planner"
+# Each wrong code doubles the wait before a device accepts the next one (1 s, 2 s, 4 s, … per device).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 SESSION_COOKIE_AGE = 60 * 60 * 10  # an organizer's working day
 SESSION_COOKIE_HTTPONLY = True

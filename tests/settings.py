@@ -1,6 +1,7 @@
 """Settings for the test suite: the production settings (debug off), with a throw-away secret key,
-a fast password hasher, and plain http, since the test client and the browser tests' live server
-speak no TLS. `tests/test_security.py` checks the real production settings in a subprocess."""
+a fast password hasher, plain http, since the test client and the browser tests' live server speak
+no TLS, and no second factor unless a test turns it on (tests/test_two_factor.py).
+`tests/test_security.py` checks the real production settings in a subprocess."""
 
 import os
 import secrets
@@ -20,3 +21,5 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # No collected static folder in tests: WhiteNoise serves the apps' static files directly.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# The suite signs organizers in with force_login; tests of the second factor turn it on with `settings`.
+PLANNER_REQUIRE_2FA = False

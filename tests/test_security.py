@@ -51,6 +51,30 @@ def test_production_cookies_are_secure_and_https_is_enforced(tmp_path):
     assert result.stdout.split() == ["True", "True", "True", "31536000", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
 
 
+def _require_2fa(tmp_path, **extra):
+    probe = "import django; django.setup(); from django.conf import settings as s; print(s.PLANNER_REQUIRE_2FA)"
+    return subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env={**production_env(tmp_path), **extra},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_production_requires_a_second_factor_and_cannot_turn_it_off(tmp_path):
+    assert _require_2fa(tmp_path).stdout == "True\n"
+    assert _require_2fa(tmp_path, PLANNER_REQUIRE_2FA="1").stdout == "True\n"
+    refused = _require_2fa(tmp_path, PLANNER_REQUIRE_2FA="0")
+    assert refused.returncode != 0
+    assert (
+        "PLANNER_REQUIRE_2FA cannot be turned off when DJANGO_DEBUG is off: organizers always sign in with a "
+        "second factor in production." in refused.stderr
+    )
+
+
+def test_development_asks_for_a_second_factor_only_when_told_to(tmp_path):
+    assert _require_2fa(tmp_path, DJANGO_DEBUG="1").stdout == "False\n"  # `make run`: the demo organizer skips it
+    assert _require_2fa(tmp_path, DJANGO_DEBUG="1", PLANNER_REQUIRE_2FA="1").stdout == "True\n"
+
+
 def _urls(world):
     return {
         "programme": "/",
