@@ -222,6 +222,19 @@ class CeremonyQuerySet(models.QuerySet):
         """The ceremony every screen opens on (the one marked current, else the latest), or None."""
         return self.by_currency().first()
 
+    def lock(self, ids):
+        """Lock these ceremonies' rows, in a fixed order, until the transaction ends.
+
+        The lock order of every writer: a write that changes a ceremony's calendars ends by moving its feeds
+        stamp, which locks the ceremony's row, so writers take that row first, before any delegation, member or
+        item, and two of them never wait for each other in opposite orders (a deadlock). Saving or deleting an
+        item or a delegation does it; so do the admin for the object it is about to change, the delegation's
+        form and the services that write to several rows.
+        """
+        ids = sorted({pk for pk in ids if pk is not None})
+        if ids:
+            list(self.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
 
 class Ceremony(PrintableTextMixin, Bilingual, models.Model):
     name = models.CharField(_("name (English)"), max_length=300)
@@ -539,9 +552,10 @@ class ScheduleItem(PrintableTextMixin, Bilingual, models.Model):
         return self.localized("title")
 
     def save(self, *args, **kwargs):
-        if self._state.adding:
-            return super().save(*args, **kwargs)
         with transaction.atomic(using=kwargs.get("using")):
+            Ceremony.objects.lock([self.ceremony_id, getattr(self, "_feeds_ceremony_id", None)])
+            if self._state.adding:
+                return super().save(*args, **kwargs)
             # Compare with the row as stored now, locked, not with what this instance loaded:
             # an edit saved in between must neither hide a change nor swallow a bump.
             stored = (
@@ -556,7 +570,9 @@ class ScheduleItem(PrintableTextMixin, Bilingual, models.Model):
 
     def delete(self, *args, **kwargs):
         _refuse_published([self.title] if self.was_ever_published else [])
-        return super().delete(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            Ceremony.objects.lock([self.ceremony_id])
+            return super().delete(*args, **kwargs)
 
     def clean(self):
         errors = (

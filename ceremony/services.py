@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 
 from .enums import ItemStatus
 from .feeds_state import feeds_touch
-from .locks import lock_ceremonies
-from .models import ITEM_HISTORY_M2M, ScheduleItem, StaffMember
+from .models import ITEM_HISTORY_M2M, Ceremony, ScheduleItem, StaffMember
 from .tokens import new_token
 
 CANCELLED_REASON = "Cancelled"
@@ -26,7 +25,7 @@ def schedule_items_cancel(*, items, user=None):
     pks = list(items.values_list("pk", flat=True)) if hasattr(items, "values_list") else [i.pk for i in items]
     to_cancel = ScheduleItem.objects.filter(pk__in=pks).exclude(status=ItemStatus.CANCELLED)
     ceremony_ids = list(to_cancel.order_by().values_list("ceremony_id", flat=True).distinct())
-    lock_ceremonies(ceremony_ids)  # before the items: the lock order of every writer
+    Ceremony.objects.lock(ceremony_ids)  # before the items: the lock order of every writer
     cancelled_pks = list(to_cancel.values_list("pk", flat=True))
     count = to_cancel.update(status=ItemStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=timezone.now())
     # A queryset update sends no signals: record the history and move the feeds' ETags here.

@@ -8,20 +8,21 @@ the form to review; the hidden version then moves on, so saving again overwrites
 form does not show never stand in the way, and the saved object keeps them, since it takes them from the locked
 row. A form that comes without a version (an old page, a script) is not checked.
 
-A post to the admin locks the object's ceremony first (``ceremony.locks``), then the object.
+A post to the admin locks the object's ceremony first (``CeremonyQuerySet.lock``), then the object.
 """
 
 import itertools
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext_lazy as _
 
-from .locks import lock_ceremonies
+from .models import Ceremony
 
 FIELD = "opened_version"
 
@@ -220,8 +221,9 @@ class StaleEditAdminMixin:
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
-        if obj is not None and request.method == "POST":
-            lock_ceremonies([getattr(obj, "ceremony_id", None)])
+        # Within the admin's transaction of a save or a deletion (a view may look first, outside it).
+        if obj is not None and request.method == "POST" and transaction.get_connection().in_atomic_block:
+            Ceremony.objects.lock([getattr(obj, "ceremony_id", None)])
         return obj
 
 

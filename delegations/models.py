@@ -5,7 +5,7 @@ import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -182,7 +182,14 @@ class Delegation(PrintableTextMixin, models.Model):
         self.sort_name = sort_key(self.name)
         if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name"}
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            Ceremony.objects.lock([self.ceremony_id, getattr(self, "_feeds_ceremony_id", None)])  # the lock order
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            Ceremony.objects.lock([self.ceremony_id])
+            return super().delete(*args, **kwargs)
 
     def clean(self):
         self.fill_name()  # before any error, so that the name's own rules judge the name it will have

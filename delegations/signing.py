@@ -21,7 +21,6 @@ from simple_history.utils import bulk_update_with_history
 
 from ceremony.enums import ItemKind, ItemStatus, SigningOrderRule, Visibility
 from ceremony.feeds_state import feeds_touch
-from ceremony.locks import lock_ceremonies
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.services import schedule_items_cancel
 
@@ -128,7 +127,7 @@ def signing_generate(*, ceremony, starts_at, slot_minutes, room):
     before anything is written, and everything runs in one transaction.
     """
     _check_settings(ceremony, starts_at, slot_minutes, room)
-    lock_ceremonies([ceremony.pk])  # one generation at a time, and the lock order of every writer
+    Ceremony.objects.lock([ceremony.pk])  # one generation at a time, and the lock order of every writer
     candidates = list(
         Delegation.objects.filter(ceremony=ceremony, intends_to_sign=True)
         .exclude(status=DelegationStatus.DECLINED)
@@ -316,7 +315,7 @@ def delegation_move_in_order(*, delegation, position):
 
     The host keeps the first place. If slots were generated, they are re-timed to the new order.
     """
-    lock_ceremonies([delegation.ceremony_id])  # the lock order of every writer
+    Ceremony.objects.lock([delegation.ceremony_id])  # the lock order of every writer
     ceremony = Ceremony.objects.get(pk=delegation.ceremony_id)
     order = list(Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None).order_by("signing_order"))
     if delegation.pk not in {d.pk for d in order}:
@@ -357,7 +356,7 @@ def signing_withdraw(*, delegation, user=None, reason=WITHDRAWN_REASON):
     if signs(delegation):
         return 0
     ceremony = delegation.ceremony
-    lock_ceremonies([ceremony.pk])  # before its slots: the lock order of every writer
+    Ceremony.objects.lock([ceremony.pk])  # before its slots: the lock order of every writer
     # Its generated slot, and any signing slot organizers made for it by hand.
     slots = ScheduleItem.objects.filter(
         Q(uid=slot_uid(ceremony, delegation)) | Q(kind=ItemKind.SIGNING, invited_delegations=delegation),
@@ -380,7 +379,7 @@ def signing_order_clear(*, ceremony):
 
     Returns the number of slots cancelled.
     """
-    lock_ceremonies([ceremony.pk])  # before the slots and the delegations: the lock order of every writer
+    Ceremony.objects.lock([ceremony.pk])  # before the slots and the delegations: the lock order of every writer
     slots = ScheduleItem.objects.filter(ceremony=ceremony, uid__startswith=f"signing-{ceremony.slug}-")
     cancelled = schedule_items_cancel(items=slots)
     placed = list(Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None))

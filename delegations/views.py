@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ceremony import selectors
-from ceremony.locks import lock_ceremonies
+from ceremony.models import Ceremony
 from ceremony.privacy import private_link
 from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
@@ -97,7 +97,7 @@ def edit(request, token):
             # One post of a delegation at a time, each on the rows as they stand: the ceremony first, as every
             # writer locks it, then the delegation, read again under the lock (ceremony.stale_edits).
             with transaction.atomic():
-                lock_ceremonies([delegation.ceremony_id])
+                Ceremony.objects.lock([delegation.ceremony_id])
                 delegation = Delegation.objects.select_for_update().select_related("ceremony").get(pk=delegation.pk)
                 form = DelegationSelfServiceForm(request.POST, instance=delegation, zone_label=ceremony.zone_label)
                 formset = DelegateFormSet(request.POST, instance=delegation, prefix="members")

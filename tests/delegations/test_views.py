@@ -516,15 +516,15 @@ def test_page_of_a_withdrawn_delegation_never_says_it_signs(client, world, slot)
 def test_form_post_query_count_does_not_grow_with_members(client, world, head, django_assert_num_queries):
     # Delegation, the ceremony's and the delegation's locks, savepoints, members (once), the stale-edit checks of
     # the delegation and the changed member (its row and its version each), the head's one-head check, the
-    # delegation's save with its history and the feeds' mark, the withdrawal check (locking the ceremony first),
-    # the member with its history: 24, however many members.
+    # delegation's save (the ceremony's lock taken again) with its history and the feeds' mark, the withdrawal
+    # check (and the lock again), the member with its history: 25, however many members.
     DelegateFactory.create_batch(2, delegation=world.alpha)
     data = form_data(world.alpha, **{"members-1-position": "Adviser"})
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(25):
         small = client.post(edit_url(world.alpha_token), data)
     DelegateFactory.create_batch(27, delegation=world.alpha)
     data = form_data(world.alpha, **{"members-2-position": "Adviser"})
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(25):
         large = client.post(edit_url(world.alpha_token), data)
 
     assert (small.status_code, large.status_code) == (302, 302)
