@@ -16,10 +16,11 @@ from django.utils.translation import ngettext
 from . import services
 from .admin_permissions import HistoryAdmin
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
+from .admin_spreadsheets import SpreadsheetMixin
 from .enums import ItemKind
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
 from .roles import item_kinds
-from .spreadsheets import ScheduleItemResource, SpreadsheetMixin
+from .spreadsheets import ScheduleItemResource
 
 
 def local_range(start, end, zone):

@@ -9,8 +9,8 @@ from django.utils.translation import ngettext
 from ceremony.admin import issued_links_response
 from ceremony.admin_permissions import FieldPermissionsMixin, HistoryAdmin, RefuseRestrictedPostsMixin
 from ceremony.admin_protocol import ConflictWarningsMixin
+from ceremony.admin_spreadsheets import SpreadsheetMixin
 from ceremony.models import Ceremony
-from ceremony.spreadsheets import SpreadsheetMixin
 
 from . import services
 from .forms import OneHeadFormSet
