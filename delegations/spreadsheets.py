@@ -1,6 +1,7 @@
 """The delegations' and delegates' sheets (see ``ceremony.spreadsheets`` for the rules they share)."""
 
 import contextlib
+from types import SimpleNamespace
 
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, widgets
@@ -102,7 +103,7 @@ class DelegationResource(PlannerResource):
             delegation = plan.instance
             if plan.new or signs(delegation):
                 continue
-            was = Delegation(
+            was = SimpleNamespace(
                 intends_to_sign=plan.stored.get("intends_to_sign", delegation.intends_to_sign),
                 status=plan.stored.get("status", delegation.status),
             )
