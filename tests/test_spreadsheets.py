@@ -18,11 +18,12 @@ from django.db import connection
 from django.db.models import CharField, TextField
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from import_export.admin import ExportMixin
 
 from ceremony.admin_spreadsheets import SpreadsheetMixin
 from ceremony.enums import ItemKind, ItemStatus
 from ceremony.models import Ceremony, ScheduleItem
-from ceremony.sheet_files import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from ceremony.sheet_files import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, CSVFormat, XLSXFormat
 from ceremony.sheet_import import IMPORT_REASON
 from delegations.enums import ClearanceStatus, DelegationStatus, Rank
 from delegations.models import Delegate, Delegation
@@ -503,6 +504,14 @@ def planted(world):
     for model in spreadsheet_models():
         plant_payloads(model)
     return world
+
+
+def test_every_export_in_the_admin_uses_the_planners_formats():
+    exporting = [model_admin for model_admin in site._registry.values() if isinstance(model_admin, ExportMixin)]
+
+    assert len(exporting) == 3  # the programme, the delegations and the delegates
+    assert all(isinstance(model_admin, SpreadsheetMixin) for model_admin in exporting)
+    assert {tuple(model_admin.get_export_formats()) for model_admin in exporting} == {(CSVFormat, XLSXFormat)}
 
 
 @pytest.mark.parametrize("model", spreadsheet_models(), ids=lambda model: model._meta.model_name)
