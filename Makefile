@@ -41,6 +41,8 @@ lint: $(VENV)/.installed-test
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-## Time the calendar feeds at 100, 1,000 and 5,000 items on a throw-away database (see bench/feeds.py).
+## Time the calendar feeds at 100, 1,000 and 5,000 items, and spreadsheet imports of 1,000 and 5,000 rows,
+## each on a throw-away database (see bench/feeds.py and bench/imports.py).
 bench: $(VENV)/.installed
 	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/imports.py

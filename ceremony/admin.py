@@ -16,10 +16,11 @@ from . import admin_users, services  # noqa: F401 - admin_users registers the Us
 from .admin_links import confirm_issue_response, issued_links_for
 from .admin_permissions import FieldPermissionsMixin, HistoryAdmin
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
+from .admin_spreadsheets import SpreadsheetMixin
 from .enums import ItemKind
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
 from .roles import item_kinds
-from .spreadsheets import ScheduleItemResource, SpreadsheetMixin
+from .spreadsheets import ScheduleItemResource
 from .stale_edits import StaleEditInlineMixin
 
 

@@ -437,6 +437,13 @@ def _same(stored, current):
         return False
 
 
+def sequence_after_save(stored, item):
+    """The SEQUENCE of ``item`` once saved over ``stored``, its row as stored now ("sequence" and the
+    SEQUENCED_FIELDS): one more when its time, room or status differs."""
+    changed = any(not _same(stored[name], getattr(item, name)) for name in SEQUENCED_FIELDS)
+    return stored["sequence"] + 1 if changed else stored["sequence"]
+
+
 class ScheduleItemQuerySet(models.QuerySet):
     def delete(self):
         _refuse_published(list(self.select_related(None).ever_published().values_list("title", flat=True)[:5]))
@@ -562,8 +569,7 @@ class ScheduleItem(PrintableTextMixin, Bilingual, models.Model):
                 type(self).objects.select_for_update().filter(pk=self.pk).values("sequence", *SEQUENCED_FIELDS).first()
             )
             if stored is not None:
-                changed = any(not _same(stored[name], getattr(self, name)) for name in SEQUENCED_FIELDS)
-                self.sequence = stored["sequence"] + 1 if changed else stored["sequence"]
+                self.sequence = sequence_after_save(stored, self)
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "sequence"}
             return super().save(*args, **kwargs)

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .bulk import insert_rows
 from .enums import ItemStatus
 from .feeds_state import feeds_touch
 from .models import ITEM_HISTORY_M2M, Ceremony, ScheduleItem, StaffMember
@@ -35,26 +36,25 @@ def schedule_items_cancel(*, items, user=None):
         default_user=user,
         default_change_reason=CANCELLED_REASON,
     )
-    _record_m2m_history(records)
+    record_item_m2m_history(records)
     feeds_touch(ceremony_ids=ceremony_ids)
     return count
 
 
-def _record_m2m_history(records):
+def record_item_m2m_history(records):
     """Copy the invitations and supporting agencies into bulk-created history ``records``.
 
     simple-history's bulk_history_create writes none, and the history page would then show a
-    cancellation as withdrawing every invitation. Two queries per relation, whatever the count.
+    cancellation as withdrawing every invitation. Two queries per relation, whatever the count (the rows
+    written with one statement: thousands of them after a spreadsheet import).
     """
     by_item = {record.id: record for record in records}
     for field in ITEM_HISTORY_M2M:
         through = getattr(ScheduleItem, field).through
         snapshot = getattr(ScheduleItem.history.model, field).model
         columns = [f.attname for f in through._meta.fields]
-        rows = through.objects.filter(scheduleitem_id__in=by_item).values(*columns)
-        snapshot.objects.bulk_create(
-            [snapshot(history=by_item[row["scheduleitem_id"]], **row) for row in rows.order_by("pk")]
-        )
+        rows = through.objects.filter(scheduleitem_id__in=by_item).values(*columns).order_by("pk")
+        insert_rows(snapshot, [{"history_id": by_item[row["scheduleitem_id"]].pk, **row} for row in rows])
 
 
 def schedule_item_cancel(*, item, user=None):

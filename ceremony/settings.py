@@ -263,19 +263,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# Spreadsheets in the admin (django-import-export; formats in ceremony/spreadsheets.py): a file is imported in one
-# transaction, only after its preview shows no error. Importing needs the "change" permission (rows
+# Spreadsheets in the admin (django-import-export; ceremony/spreadsheets.py): a file is imported only after
+# its preview shows no error, and in one short transaction that the planner's resources open themselves
+# (ceremony/sheet_import.py: the preview writes nothing). Importing needs the "change" permission (rows
 # a role may not add or fields it may not change are refused row by row, see ceremony/spreadsheets.py);
-# exporting needs "view". Cells that a spreadsheet program would run as formulae are exported
-# escaped, since delegations write some of the text themselves.
+# exporting needs "view". The planner's own formats (ceremony/sheet_files.py) write every cell through
+# ceremony/cells.py, which escapes what a spreadsheet program would run as a formula, reversibly, since
+# delegations write some of the text themselves; import-export's own escaping (which drops a leading "=")
+# stays off.
 # Change history can be read, per object, but an old version is never restored from its page: that page
 # would save past the role's field rules (ceremony/admin_permissions.py, HistoryAdmin, refuses the POST too).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # No inline scripts anywhere: scripts only from this site. Styles may be inline (Django's admin uses

@@ -3,45 +3,41 @@
 Every sheet follows the same rules, whoever imports it:
 
 - a row is found by its natural key (an item's UID, a delegation's country or name, a delegate's
-  delegation and name), so a sheet exported, edited and imported again updates, never duplicates;
+  delegation and name), so a sheet exported, edited and imported again updates, never duplicates; a key
+  given twice in one sheet is refused;
 - times are written in the ceremony's zone with the offset (``2025-10-25 09:00+07:00``); a time
   without an offset is read in the ceremony's zone, never in the server's;
 - a row that changes nothing is skipped, so re-importing an export writes no history;
 - a field the importer's role may not change (see ``ceremony.roles.FIELD_PERMISSIONS``), a
   new row from a role that may not add, and a changed or new item of a kind the role may not
   change (``ceremony.roles.ITEM_KINDS``) are refused with the reason, and then nothing is saved:
-  the admin imports in one transaction and only after a preview without errors;
-- each saved row goes through ``Model.save()``, so sequences rise, feeds move, and the change
-  history names the importer with the reason "spreadsheet import".
+  the admin imports only after a preview without errors, and in one transaction;
+- each row is validated by its model (``full_clean``: field validators and ``clean``), and the unique
+  constraints are checked across the sheet and against the database;
+- the changes are written in bulk (``ceremony.sheet_import``) with what ``Model.save()`` would do:
+  sequences rise as ``ScheduleItem.save`` raises them, feeds move, and the change history names the
+  importer with the reason "spreadsheet import";
+- exported cells never run as formulas, and text comes back exactly (``ceremony.cells``); files are read
+  within stated limits (``ceremony.sheet_files``).
 """
 
 import datetime as dt
 
-from django import forms
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.template.defaultfilters import filesizeformat
+from django.db import models
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources, widgets
-from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ImportForm, SelectableFieldsExportForm
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export import fields, widgets
 
 from .admin_permissions import restricted_fields
 from .enums import ItemKind
-from .models import Agency, Ceremony, Room, ScheduleItem
+from .feeds_state import feeds_touch
+from .models import SEQUENCED_FIELDS, Agency, Ceremony, Room, ScheduleItem, sequence_after_save
 from .roles import item_kinds
-
-#: What the history says of a change made by importing a sheet.
-IMPORT_REASON = "spreadsheet import"
-
-#: Larger files are refused before they are read. A ceremony's sheets are far smaller (200 delegations
-#: export to about 30 kB); an import checks roughly 250 changed rows a second, so a 1 MB sheet of a few
-#: thousand rows still previews within a worker's 30-second timeout.
-MAX_IMPORT_BYTES = 1024 * 1024
+from .services import record_item_m2m_history
+from .sheet_import import IMPORT_REASON, BulkImportResource, StaleSheet
 
 
 class ZonedDateTimeWidget(widgets.Widget):
@@ -138,17 +134,33 @@ class ChoicesWidget(widgets.Widget):
 
 
 class CachedKeyWidget(widgets.ForeignKeyWidget):
-    """A related object by its key, looked up once per import (a resource copies its widgets per import)."""
+    """A related object by its key, looked up once per import (a resource copies its widgets per import).
+
+    ``prefetch`` looks up every key of a column in one query, so that an import's queries do not grow
+    with its rows; a key found nowhere is remembered too, as its error.
+    """
 
     def __init__(self, model, field):
         super().__init__(model, field=field)
         self.found = {}
 
+    def prefetch(self, rows, column):
+        wanted = {_key_text(row.get(column)) for row in rows} - set(self.found) - {""}
+        if wanted:
+            objs = {getattr(obj, self.field): obj for obj in self.model.objects.filter(**{f"{self.field}__in": wanted})}
+            self.found.update({key: objs.get(key) or ValueError(self.missing(key)) for key in wanted})
+
     def clean(self, value, row=None, **kwargs):
-        value = "" if value is None else str(value).strip()
+        value = _key_text(value)
         if value not in self.found:
-            self.found[value] = self.find(value)
-        return self.found[value]
+            try:
+                self.found[value] = self.find(value)
+            except ValueError as error:
+                self.found[value] = error
+        found = self.found[value]
+        if isinstance(found, ValueError):
+            raise ValueError(str(found))
+        return found
 
     def find(self, value):
         if not value:
@@ -157,6 +169,10 @@ class CachedKeyWidget(widgets.ForeignKeyWidget):
             return self.model.objects.get(**{self.field: value})
         except self.model.DoesNotExist:
             raise ValueError(self.missing(value)) from None
+
+
+def _key_text(value):
+    return "" if value is None else str(value).strip()
 
 
 class CeremonyKeyWidget(CachedKeyWidget):
@@ -196,14 +212,24 @@ class KeysWidget(widgets.ManyToManyWidget):
         self.missing = missing
         self.found = {}
 
-    def clean(self, value, row=None, **kwargs):
-        keys = [key.strip() for key in str(value or "").split(self.separator) if key.strip()]
-        unseen = [key for key in keys if key not in self.found]
+    def _keys(self, value):
+        return [key.strip() for key in str(value or "").split(self.separator) if key.strip()]
+
+    def prefetch(self, rows, column):
+        self._load({key for row in rows for key in self._keys(row.get(column))})
+
+    def _load(self, keys):
+        unseen = set(keys) - set(self.found)
         if unseen:
             self.found.update(
                 {getattr(obj, self.field): obj for obj in self.model.objects.filter(**{f"{self.field}__in": unseen})}
             )
-        unknown = sorted(set(keys) - set(self.found))
+            self.found.update(dict.fromkeys(unseen - set(self.found)))  # unknown: remembered as None
+
+    def clean(self, value, row=None, **kwargs):
+        keys = self._keys(value)
+        self._load(keys)
+        unknown = sorted({key for key in keys if self.found[key] is None})
         if unknown:
             raise ValueError(self.missing % {"value": ", ".join(unknown)})
         return [self.found[key] for key in dict.fromkeys(keys)]
@@ -220,63 +246,53 @@ def cleaned(widget, row, column):
         raise ValidationError({column: [str(error)]}) from None
 
 
-class PlannerResource(resources.ModelResource):
+class PlannerResource(BulkImportResource):
     """The rules every sheet of the planner follows (see the module's docstring)."""
-
-    def __init__(self, user=None, **kwargs):
-        super().__init__(**kwargs)
-        self.user = user
 
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
         field = super().field_from_django_field(field_name, django_field, readonly)
         if django_field.choices:
             field.widget = ChoicesWidget(django_field)
+        elif isinstance(django_field, models.CharField | models.TextField):
+            # An empty cell is empty text (import-export reads it as None for a TextField, which no
+            # NOT NULL column takes), and an Excel number in a text column its digits.
+            field.widget = widgets.CharWidget(allow_blank=True)
         return field
 
     class Meta:
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
+        """Unchanged rows are always skipped (counted, not listed: the preview shows what changes) and the
+        others validated by their model: ``ceremony.sheet_import`` replaces import-export's options for
+        these (skip_unchanged, report_skipped, clean_model_instances)."""
 
     def before_import_row(self, row, **kwargs):
         row.setdefault("ceremony", "")  # no ceremony column: the current ceremony
 
-    def import_instance(self, instance, row, **kwargs):
-        user = kwargs.get("user") or self.user
+    def check_permissions(self, plan):
+        if self.user is None:
+            return
         model = self._meta.model
-        restricted = restricted_fields(user, model) if user is not None else []
-        attnames = {name: model._meta.get_field(name).attname for name in restricted}  # ids, not objects
-        before = {name: getattr(instance, attname) for name, attname in attnames.items()}
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        for field in self.get_import_fields():  # many-to-many cells are saved later; check them now
-            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
-                try:
-                    field.clean(row)
-                except ValueError as error:
-                    errors[field.attribute] = [ValidationError(str(error), code="invalid")]
-        for name, attname in attnames.items():
-            if name not in errors and getattr(instance, attname) != before[name]:
-                errors[name] = [ValidationError(_("Your role may not change this field."), code="restricted")]
-        if user is not None and instance._state.adding:
-            codename = get_permission_codename("add", model._meta)
-            if not user.has_perm(f"{model._meta.app_label}.{codename}"):
-                errors.setdefault(NON_FIELD_ERRORS, []).append(
-                    ValidationError(
-                        _("Your role may not add %(things)s; this row matches none that exists."),
-                        code="restricted",
-                        params={"things": model._meta.verbose_name_plural},
-                    )
-                )
-        if errors:
-            raise ValidationError(errors)
+        for name in restricted_fields(self.user, model):
+            if name in plan.changed and name not in plan.errors:
+                plan.refuse(name, ValidationError(_("Your role may not change this field."), code="restricted"))
+        adding = f"{model._meta.app_label}.{get_permission_codename('add', model._meta)}"
+        if plan.new and not self.user.has_perm(adding):
+            plan.refuse(
+                NON_FIELD_ERRORS,
+                ValidationError(
+                    _("Your role may not add %(things)s; this row matches none that exists."),
+                    code="restricted",
+                    params={"things": model._meta.verbose_name_plural},
+                ),
+            )
 
-    def before_save_instance(self, instance, row, **kwargs):
-        instance._change_reason = IMPORT_REASON
+    def ceremony_ids(self, plan):
+        """An item or delegation's ceremony, and the one it leaves."""
+        left = plan.stored.get("ceremony_id") if not plan.new else None
+        return {plan.instance.ceremony_id, left} - {None}
+
+    def lock_ceremonies(self, ceremony_ids):
+        feeds_touch(ceremony_ids=ceremony_ids)  # takes the ceremonies' rows, and the feeds' stamp moves
 
 
 class ScheduleItemResource(PlannerResource):
@@ -292,13 +308,11 @@ class ScheduleItemResource(PlannerResource):
         "supporting_agencies",
         KeysWidget(Agency, "code", _("No agency has the code “%(value)s”.")),
     )
-    sequence = fields.Field("sequence", "sequence", readonly=True)
+    sequence = fields.Field("sequence", "sequence", widgets.IntegerWidget(), readonly=True)
 
     class Meta(PlannerResource.Meta):
         model = ScheduleItem
         import_id_fields = ["uid"]
-        # Every item of the sheet in one query, with what the preview compares (see get_queryset).
-        instance_loader_class = CachedInstanceLoader
         fields = [
             "uid",
             "ceremony",
@@ -323,17 +337,46 @@ class ScheduleItemResource(PlannerResource):
         if not str(row.get("uid") or "").strip():  # a new item: it gets its UID for life now
             row["uid"] = ScheduleItem._meta.get_field("uid").get_default()
 
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        skip = super().skip_row(instance, original, row, import_validation_errors)
+    def row_key(self, row):
+        return self.fields["uid"].clean(row)
+
+    def object_keys(self, obj):
+        return [obj.uid]
+
+    def load_existing(self, keys):
+        # The supporting agencies are loaded by the import itself (``BulkImportResource._load_m2m``).
+        return ScheduleItem.objects.filter(uid__in=set(keys)).select_related("ceremony", "room", "lead_agency")
+
+    def check_row(self, plan):
         kinds = item_kinds(self.user) if self.user is not None else None
-        if skip or import_validation_errors or kinds is None:
-            return skip
+        if kinds is None:
+            return
         # A role limited to some kinds (Logistics: transport) changes and adds only items of those kinds.
-        if original is not None and original.pk is not None and original.kind not in kinds:
+        if not plan.new and plan.stored.get("kind", plan.instance.kind) not in kinds:
             raise ValidationError({NON_FIELD_ERRORS: [_kinds_error(kinds)]})
-        if instance.kind not in kinds:
+        if plan.instance.kind not in kinds:
             raise ValidationError({"kind": [_kinds_error(kinds)]})
-        return skip
+
+    def before_write(self, plans, now):
+        # A moved item's SEQUENCE rises exactly as ScheduleItem.save raises it: compared with the row as
+        # stored now, locked, not as the plan read it.
+        changed = {plan.instance.pk: plan.instance for plan in plans if not plan.new}
+        stored = ScheduleItem.objects.select_for_update().filter(pk__in=changed).order_by("pk")
+        stored = stored.values("pk", "sequence", *SEQUENCED_FIELDS)
+        found = 0
+        for row in stored:
+            changed[row["pk"]].sequence = sequence_after_save(row, changed[row["pk"]])
+            found += 1
+        if found != len(changed):
+            raise StaleSheet("an item was deleted")
+
+    def extra_update_fields(self, plan):
+        return ("sequence",)
+
+    def after_history(self, now, pks):
+        # Whom each version invited, and which agencies supported it.
+        versions = ScheduleItem.history.filter(history_date=now, history_change_reason=IMPORT_REASON, id__in=pks)
+        record_item_m2m_history(list(versions.only("history_id", "id")))
 
     def get_queryset(self):
         return self.filter_export(ScheduleItem.objects.all())
@@ -349,36 +392,3 @@ def _kinds_error(kinds):
         code="restricted",
         params={"kinds": names},
     )
-
-
-# --- The admin ----------------------------------------------------------------------------------------------------
-
-
-class SizedImportForm(ImportForm):
-    def clean_import_file(self):
-        upload = self.cleaned_data["import_file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                _("This file is %(size)s; import files of at most %(limit)s (split the sheet)."),
-                code="too_large",
-                params={"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_IMPORT_BYTES)},
-            )
-        return upload
-
-
-class SelectAllExportForm(SelectableFieldsExportForm):
-    @property
-    def media(self):
-        # The package's "select all" box uses an inline handler, which our CSP blocks; this binds it.
-        return super().media + forms.Media(js=["ceremony/export_select_all.js"])
-
-
-class SpreadsheetMixin(ImportExportMixin):
-    """Import and export for an admin class; the resource learns who imports."""
-
-    formats = [CSV, XLSX]
-    import_form_class = SizedImportForm
-    export_form_class = SelectAllExportForm
-
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}

@@ -9,9 +9,9 @@ from django.utils.translation import ngettext
 from ceremony.admin_links import confirm_issue_response, issued_links_for
 from ceremony.admin_permissions import FieldPermissionsMixin, HistoryAdmin
 from ceremony.admin_protocol import ConflictWarningsMixin
+from ceremony.admin_spreadsheets import SpreadsheetMixin
 from ceremony.models import Ceremony
 from ceremony.roles import ISSUE_LINKS
-from ceremony.spreadsheets import SpreadsheetMixin
 from ceremony.stale_edits import StaleEditInlineMixin
 
 from . import services

@@ -4,16 +4,27 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 
 import openpyxl
 import pytest
+from django.contrib.admin import site
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.models import CharField, TextField
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from import_export.admin import ExportMixin
 
+from ceremony.admin_spreadsheets import SpreadsheetMixin
 from ceremony.enums import ItemKind, ItemStatus
 from ceremony.models import Ceremony, ScheduleItem
-from ceremony.spreadsheets import IMPORT_REASON, MAX_IMPORT_BYTES
+from ceremony.sheet_files import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, CSVFormat, XLSXFormat
+from ceremony.sheet_import import IMPORT_REASON
 from delegations.enums import ClearanceStatus, DelegationStatus, Rank
 from delegations.models import Delegate, Delegation
 from tests.adminpages import admin_url, form_values, page_text, plain, shown_messages
@@ -198,7 +209,7 @@ def test_an_oversized_file_is_refused_before_it_is_read(admin_client, world):
     preview, result = import_sheet(admin_client, ScheduleItem, content)
 
     assert result is None
-    assert row_errors(preview) == ["This file is 1.0\xa0MB; import files of at most 1.0\xa0MB (split the sheet)."]
+    assert row_errors(preview) == ["This file is 2.0\xa0MB; import files of at most 2.0\xa0MB (split the sheet)."]
 
 
 # --- Delegations and their members ----------------------------------------------------------------------------------
@@ -464,7 +475,11 @@ def test_programme_import_refuses_an_item_far_from_the_ceremony(admin_client, wo
 @pytest.mark.parametrize(
     ("cell", "message"),
     [
-        ("France\x00", "name: Remove U+0000 (null): this field takes one line of text."),
+        (
+            "France\x00",
+            "This file contains NUL bytes, so it is not CSV text in UTF-8 (a sheet saved as “Unicode text” is "
+            "UTF-16): save it as “CSV UTF-8”.",
+        ),
         ("Fran\x0bce", "name: Remove U+000B (vertical tab): this field takes one line of text."),
     ],
 )
@@ -476,3 +491,488 @@ def test_delegations_import_refuses_control_characters(admin_client, world, cell
     assert result is None
     assert message in row_errors(preview), row_errors(preview)
     assert Delegation.objects.count() == 2
+
+
+# --- Cell safety: no export runs a formula, and every export comes back exactly ----------------------------------
+
+PAYLOADS = [
+    "==cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-1+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_models():
+    """Every model whose admin offers export and import (any future one too)."""
+    return [model for model, model_admin in site._registry.items() if isinstance(model_admin, SpreadsheetMixin)]
+
+
+def typed_text_fields(model):
+    """The text fields of ``model`` that an organizer or a delegation types, and that would take the payloads."""
+    typed = []
+    for field in model._meta.concrete_fields:
+        if not isinstance(field, CharField | TextField) or field.choices or not field.editable:
+            continue
+        try:
+            field.run_validators(PAYLOADS[0])
+        except ValidationError:
+            continue  # a UID or an email address: the payloads cannot be typed there
+        typed.append(field.name)
+    return typed
+
+
+def plant_payloads(model):
+    """Every typed text field of every object holds a payload, written past validation as old rows may be."""
+    fields = typed_text_fields(model)
+    assert fields
+    for n, pk in enumerate(model.objects.order_by("pk").values_list("pk", flat=True)):
+        values = {name: f"{PAYLOADS[(n + i) % len(PAYLOADS)]} {pk}" for i, name in enumerate(fields)}
+        model.objects.filter(pk=pk).update(**values)
+
+
+def planted_texts(model):
+    return {text for row in model.objects.values_list(*typed_text_fields(model)) for text in row}
+
+
+def exported(client, model, file_format, query=""):
+    url = admin_url(model, "export") + query
+    response = client.post(url, {**form_values(client.get(url)), "format": file_format})
+    assert response.status_code == 200, page_text(response)
+    return response.content
+
+
+def csv_cells(content):
+    return [cell for row in csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")) for cell in row]
+
+
+def xlsx_cells(content):
+    return [cell for row in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows() for cell in row]
+
+
+@pytest.fixture
+def planted(world):
+    """The world with members, a signing order, and a payload in every typed text field."""
+    for delegation, order in ((world.alpha, 1), (world.beta, 2)):
+        Delegation.objects.filter(pk=delegation.pk).update(signing_order=order, intends_to_sign=True)
+        DelegateFactory(delegation=delegation, is_head=True, is_signatory=True, rank=Rank.AMBASSADOR)
+        DelegateFactory(delegation=delegation)
+    for model in spreadsheet_models():
+        plant_payloads(model)
+    return world
+
+
+def test_every_export_in_the_admin_uses_the_planners_formats():
+    exporting = [model_admin for model_admin in site._registry.values() if isinstance(model_admin, ExportMixin)]
+
+    assert len(exporting) == 3  # the programme, the delegations and the delegates
+    assert all(isinstance(model_admin, SpreadsheetMixin) for model_admin in exporting)
+    assert {tuple(model_admin.get_export_formats()) for model_admin in exporting} == {(CSVFormat, XLSXFormat)}
+
+
+@pytest.mark.parametrize("model", spreadsheet_models(), ids=lambda model: model._meta.model_name)
+def test_csv_export_runs_no_formula_and_imports_back_unchanged(admin_client, planted, model):
+    content = exported(admin_client, model, CSV)
+    history_before = model.history.count()
+
+    cells = csv_cells(content)
+    assert [cell for cell in cells if cell.startswith(TRIGGERS)] == []
+    assert {f"'{text}" for text in planted_texts(model)} <= set(cells)
+
+    preview, result = import_sheet(admin_client, model, content)
+    assert result is not None, row_errors(preview)
+    count, things = model.objects.count(), model._meta.verbose_name_plural
+    assert shown_messages(result) == [
+        ("success", f"Import finished: 0 new, 0 updated, 0 deleted and {count} skipped {things}.")
+    ]
+    assert model.history.count() == history_before
+
+
+@pytest.mark.parametrize("model", spreadsheet_models(), ids=lambda model: model._meta.model_name)
+def test_xlsx_export_writes_text_never_formulas_and_imports_back_unchanged(admin_client, planted, model):
+    content = exported(admin_client, model, XLSX)
+    history_before = model.history.count()
+
+    cells = xlsx_cells(content)
+    assert {cell.data_type for cell in cells if isinstance(cell.value, str) and cell.value.startswith(TRIGGERS)} == {
+        "s"
+    }
+    assert "f" not in {cell.data_type for cell in cells}
+    assert planted_texts(model) <= {cell.value for cell in cells}
+
+    preview, result = import_sheet(admin_client, model, content, "sheet.xlsx", XLSX)
+    assert result is not None, row_errors(preview)
+    count, things = model.objects.count(), model._meta.verbose_name_plural
+    assert shown_messages(result) == [
+        ("success", f"Import finished: 0 new, 0 updated, 0 deleted and {count} skipped {things}.")
+    ]
+    assert model.history.count() == history_before
+
+
+def test_run_sheet_csv_runs_no_formula(admin_client, planted):
+    Delegation.objects.filter(pk=planted.alpha.pk).update(name='=HYPERLINK("http://evil.example/","x")')
+
+    response = admin_client.get(reverse("admin:ceremony_ceremony_run_sheet_csv", args=[planted.ceremony.pk]))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    assert len(rows) == 3
+    assert [cell for row in rows for cell in row if cell.startswith(TRIGGERS)] == []
+    assert rows[1][4] == '\'=HYPERLINK("http://evil.example/","x")'
+    assert rows[2][5].startswith("'")  # the signatory's name, a payload
+
+
+def test_formula_like_text_comes_back_exactly_from_a_csv_export(admin_client, world):
+    ScheduleItem.objects.filter(uid="opening").update(title="=1+1", title_vi="'=x", description="''")
+    ScheduleItem.objects.filter(uid="briefing").update(title="-5", title_vi="'abc", description="'")
+    content = exported(admin_client, ScheduleItem, CSV)
+    opening = next(row for row in csv.DictReader(io.StringIO(content.decode())) if row["uid"] == "opening")
+    assert (opening["title"], opening["title_vi"], opening["description"]) == ("'=1+1", "''=x", "''")
+
+    preview, result = import_sheet(admin_client, ScheduleItem, content)
+
+    assert result is not None, row_errors(preview)
+    assert "0 updated" in shown_messages(result)[0][1]
+    assert ScheduleItem.objects.filter(uid="opening", title="=1+1", title_vi="'=x", description="''").exists()
+    assert ScheduleItem.objects.filter(uid="briefing", title="-5", title_vi="'abc", description="'").exists()
+
+
+def test_carriage_returns_come_back_exactly_from_an_xlsx_export(admin_client, world):
+    # A browser sends a textarea's lines with CR LF; XML readers would turn a CR into a LF.
+    ScheduleItem.objects.filter(uid="opening").update(description="Line one\r\nLine two _x000D_ \r")
+    content = exported(admin_client, ScheduleItem, XLSX)
+
+    preview, result = import_sheet(admin_client, ScheduleItem, content, "sheet.xlsx", XLSX)
+
+    assert result is not None, row_errors(preview)
+    assert "0 updated" in shown_messages(result)[0][1]
+    assert ScheduleItem.objects.get(uid="opening").description == "Line one\r\nLine two _x000D_ \r"
+
+
+def test_exports_never_fail_on_control_characters_in_stored_text(admin_client, world):
+    # Old rows, from before control characters were refused, may hold any of them (PostgreSQL no NUL).
+    first = 1 if connection.vendor == "postgresql" else 0
+    controls = "".join(chr(code) for code in range(first, 32)) + "\x7f"
+    member = DelegateFactory(delegation=world.alpha)
+    Delegate.objects.filter(pk=member.pk).update(name=f"Jeanne{controls}Martin", position="\vAdviser")
+
+    xlsx = exported(admin_client, Delegate, XLSX)
+    as_csv_text = exported(admin_client, Delegate, CSV)
+
+    # XML holds tab, newline and DEL; openpyxl leaves Office's escape of the carriage return as it is.
+    kept = {"\t": "\t", "\n": "\n", "\r": "_x000D_", "\x7f": "\x7f"}
+    replaced = "".join(kept.get(character, "\ufffd") for character in controls)
+    row = [cell.value for cell in xlsx_cells(xlsx)[11:22]]
+    assert row[2:4] == [f"Jeanne{replaced}Martin", "\ufffdAdviser"]
+    exported_row = next(csv.DictReader(io.StringIO(as_csv_text.decode(), newline="")))
+    assert (exported_row["name"], exported_row["position"]) == (f"Jeanne{controls}Martin", "\vAdviser")
+
+
+# --- Bad files: a message on the import page, never a traceback or a 500 -----------------------------------------
+
+
+def xlsx_of(rows):
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    content = io.BytesIO()
+    book.save(content)
+    return content.getvalue()
+
+
+def zipped(parts):
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return content.getvalue()
+
+
+def bomb():
+    """A valid workbook of one row whose sheet unpacks to 25 MB of spaces: about 25 kB as a file."""
+    with zipfile.ZipFile(io.BytesIO(xlsx_of([["uid", "title"], ["opening", "Opening"]]))) as small:
+        parts = {name: small.read(name) for name in small.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(b"</worksheet>", b" " * 25_000_000 + b"</worksheet>")
+    return zipped(parts)
+
+
+TOO_MANY = MAX_IMPORT_ROWS + 1
+BAD_FILES = {
+    "latin-1": (
+        "sheet.csv",
+        CSV,
+        "uid,title\nopening,Caf\xe9\n".encode("latin-1"),
+        "This file is not text in UTF-8 (byte 22 is not)",
+    ),
+    "nul": ("sheet.csv", CSV, b"uid,title\nopening,Open\x00ing\n", "This file contains NUL bytes"),
+    "utf-16": ("sheet.csv", CSV, "uid,title\nopening,Opening\n".encode("utf-16"), "This file contains NUL bytes"),
+    "garbage": ("sheet.csv", CSV, bytes(range(128, 256)) * 4, "This file is not text in UTF-8"),
+    "xlsx as csv": (
+        "sheet.xlsx",
+        CSV,
+        xlsx_of([["uid"], ["opening"]]),
+        "This is an Excel workbook or another zip file",
+    ),
+    "not a zip": ("sheet.xlsx", XLSX, b"uid,title\nopening,Opening\n", "This is not an Excel workbook (.xlsx)"),
+    "zip, not xlsx": ("sheet.xlsx", XLSX, zipped({"notes.txt": b"hello"}), "This zip file is not an Excel workbook"),
+    "damaged xlsx": ("sheet.xlsx", XLSX, zipped({"xl/workbook.xml": b"<oops"}), "This Excel workbook cannot be read"),
+    "bomb": ("sheet.xlsx", XLSX, bomb, "This workbook unpacks to 23.9\xa0MB; import workbooks of at most 10.0\xa0MB"),
+    "rows csv": (
+        "sheet.csv",
+        CSV,
+        lambda: b"uid,title\n" + b"".join(b"x%d,T\n" % n for n in range(TOO_MANY)),
+        "This sheet has more than 5,000 rows",
+    ),
+    "rows xlsx": (
+        "sheet.xlsx",
+        XLSX,
+        lambda: xlsx_of([["uid", "title"]] + [[f"x{n}", "T"] for n in range(TOO_MANY)]),
+        "This sheet has more than 5,000 rows",
+    ),
+    "empty": ("sheet.csv", CSV, b"", "The submitted file is empty."),
+    "blank": ("sheet.csv", CSV, b"\r\n ,\r\n", "The sheet is empty."),
+    "header only": ("sheet.csv", CSV, b"uid,title\r\n", "No valid data to import."),
+    "stray cell": (
+        "sheet.csv",
+        CSV,
+        b"uid,title\nopening,Opening,oops\n",
+        "Row 1 has a value in column 3, which the first row does not name.",
+    ),
+    "unknown column": (
+        "sheet.csv",
+        CSV,
+        b"uid,titel\nopening,Opening\n",
+        "Unknown columns: titel. The columns are: uid, ceremony, kind",
+    ),
+    "no key column": ("sheet.csv", CSV, b"title\nOpening\n", "The sheet needs the columns that find each row: uid."),
+    "column twice": ("sheet.csv", CSV, b"uid,title,title\nopening,A,B\n", "These columns appear twice: title."),
+}
+
+
+@pytest.mark.parametrize(("name", "file_format", "content", "message"), BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_a_bad_file_gets_a_message_and_changes_nothing(admin_client, world, name, file_format, content, message):
+    content = content() if callable(content) else content  # the large ones are built when needed
+    history_before = ScheduleItem.history.count()
+
+    preview, result = import_sheet(admin_client, ScheduleItem, content, name, file_format)
+
+    assert preview.status_code == 200
+    assert result is None
+    assert any(line.startswith(message) for line in row_errors(preview)), row_errors(preview)
+    assert "Traceback" not in page_text(preview)
+    assert (ScheduleItem.objects.count(), ScheduleItem.history.count()) == (7, history_before)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "message"),
+    [
+        ("0001-01-01 00:00", f"starts_at: {WINDOW_ERROR}"),
+        ("9999-12-31 23:00-12:00", f"starts_at: {WINDOW_ERROR}"),
+        (dt.time(9, 30), "starts_at: “09:30:00” is not a time"),
+        (True, "starts_at: “True” is not a time"),
+    ],
+)
+def test_a_cell_no_widget_foresaw_is_the_rows_error(admin_client, world, starts_at, message):
+    content = xlsx_of([["uid", "starts_at"], ["opening", starts_at]])
+
+    preview, result = import_sheet(admin_client, ScheduleItem, content, "sheet.xlsx", XLSX)
+
+    assert preview.status_code == 200
+    assert result is None
+    assert any(line.startswith(message) for line in row_errors(preview)), row_errors(preview)
+    assert "Traceback" not in page_text(preview)
+
+
+def test_the_import_page_states_its_limits(admin_client, world):
+    page = plain(page_text(admin_client.get(admin_url(ScheduleItem, "import"))))
+
+    assert (
+        "Import at most 5,000 rows, from a file of at most 2.0\xa0MB "
+        "(CSV in UTF-8, or an Excel workbook of at most 10.0\xa0MB once unpacked)."
+    ) in page
+
+
+# --- Across rows: what no single row shows ----------------------------------------------------------------------
+
+
+def test_a_key_given_twice_is_refused(admin_client, world):
+    rows = [
+        {"delegation": world.alpha.name, "name": "Paul Durand", "rank": "ambassador", "is_head": "0"},
+        {"delegation": world.beta.name, "name": "Sato Aiko", "rank": "ambassador", "is_head": "0"},
+        {"delegation": world.alpha.name, "name": "Paul Durand", "rank": "adviser", "is_head": "0"},
+    ]
+
+    preview, result = import_sheet(admin_client, Delegate, as_csv(rows))
+
+    assert result is None
+    assert row_errors(preview) == [
+        "Non field specific: Row 1 is about the same delegate; each may appear once in a sheet."
+    ]
+    assert not Delegate.objects.exists()
+
+
+def test_rows_without_a_key_are_each_their_own_error(admin_client, world):
+    rows = [{"country": "", "name": "", "kind": "igo"}, {"country": "", "name": "", "kind": "igo"}]
+
+    preview, result = import_sheet(admin_client, Delegation, as_csv(rows))
+
+    assert result is None
+    assert row_errors(preview) == ["name: An organization needs a name."] * 2
+
+
+def test_a_sheet_may_hand_the_headship_over_but_not_give_two_heads(admin_client, world):
+    DelegateFactory(delegation=world.alpha, name="Jeanne Martin", is_head=True)
+    rows = [  # the new head first: the sheet is judged as a whole, not row by row
+        {"delegation": world.alpha.name, "name": "Paul Durand", "is_head": "1"},
+        {"delegation": world.alpha.name, "name": "Jeanne Martin", "is_head": "0"},
+    ]
+
+    preview, result = import_sheet(admin_client, Delegate, as_csv(rows))
+
+    assert result is not None, row_errors(preview)
+    assert set(Delegate.objects.values_list("name", "is_head")) == {("Paul Durand", True), ("Jeanne Martin", False)}
+
+    rows = [
+        {"delegation": world.beta.name, "name": "Sato Aiko", "is_head": "1"},
+        {"delegation": world.beta.name, "name": "Tanaka Ken", "is_head": "1"},
+    ]
+    preview, result = import_sheet(admin_client, Delegate, as_csv(rows))
+    assert result is None
+    assert row_errors(preview) == ["is_head: This delegation already has a head of delegation."]
+    assert not Delegate.objects.filter(delegation=world.beta).exists()
+
+
+def test_a_delegation_may_not_take_the_name_of_another(admin_client, world):
+    rows = [{"country": "FR", "name": world.beta.name, "kind": "member_state"}]
+
+    preview, result = import_sheet(admin_client, Delegation, as_csv(rows))
+
+    assert result is None
+    assert row_errors(preview) == ["name: A delegation of this name is already registered for this ceremony."]
+
+
+def test_a_sheet_that_became_wrong_since_its_preview_is_refused_at_the_confirm(admin_client, world):
+    rows = [{"delegation": world.beta.name, "name": "Sato Aiko", "rank": "ambassador", "is_head": "1"}]
+    preview = admin_client.post(
+        admin_url(Delegate, "import"), {"import_file": SimpleUploadedFile("s.csv", as_csv(rows)), "format": CSV}
+    )
+    DelegateFactory(delegation=world.beta, name="Tanaka Ken", is_head=True)  # meanwhile, in the admin
+
+    confirmed = admin_client.post(admin_url(Delegate, "process_import"), form_values(preview))
+
+    assert confirmed.status_code == 200
+    assert row_errors(confirmed) == ["is_head: This delegation already has a head of delegation."]
+    assert not Delegate.objects.filter(name="Sato Aiko").exists()
+
+
+def test_confirming_twice_imports_once_and_says_so(admin_client, world):
+    rows = [{"delegation": world.alpha.name, "name": "Paul Durand", "rank": "ambassador", "is_head": "0"}]
+    preview = admin_client.post(
+        admin_url(Delegate, "import"), {"import_file": SimpleUploadedFile("s.csv", as_csv(rows)), "format": CSV}
+    )
+    admin_client.post(admin_url(Delegate, "process_import"), form_values(preview), follow=True)
+
+    again = admin_client.post(admin_url(Delegate, "process_import"), form_values(preview), follow=True)
+
+    assert again.status_code == 200
+    assert shown_messages(again) == [
+        ("error", "This import was confirmed already or has expired: upload the file again.")
+    ]
+    assert Delegate.objects.filter(name="Paul Durand").count() == 1
+
+
+def test_an_imported_change_keeps_the_items_invitations_and_agencies_in_its_history(admin_client, world):
+    world.items.alpha_slot.supporting_agencies.add(world.mofa)
+    _response, rows = export_sheet(admin_client, ScheduleItem)
+    slot = next(row for row in rows if row["uid"] == "alpha-slot")
+    slot.update(title="France signs", supporting_agencies="mps")
+
+    _preview, result = import_sheet(admin_client, ScheduleItem, as_csv([slot]))
+
+    assert "1 updated" in shown_messages(result)[0][1]
+    latest = ScheduleItem.objects.get(uid="alpha-slot").history.first()
+    assert latest.title == "France signs"
+    assert [a.agency.code for a in latest.supporting_agencies.all()] == ["mps"]
+    assert [d.delegation for d in latest.invited_delegations.all()] == [world.alpha]
+
+
+# --- Preview and confirm: reads only, then one short transaction -------------------------------------------------
+
+
+def test_the_preview_only_reads(admin_client, world):
+    ScheduleItem.objects.filter(uid="opening").update(title="Opening")  # a title is one line (ceremony.text)
+    _response, rows = export_sheet(admin_client, ScheduleItem)
+    for row in rows:
+        row["title"] += " (edited)"
+    stamp = Ceremony.objects.get().feeds_changed_at
+    upload = SimpleUploadedFile("sheet.csv", as_csv(rows))
+
+    with CaptureQueriesContext(connection) as queries:
+        preview = admin_client.post(admin_url(ScheduleItem, "import"), {"import_file": upload, "format": CSV})
+
+    assert "import_file_name" in form_values(preview)
+    assert "0 new, 7 changed, 0 unchanged (skipped, not listed)." in plain(page_text(preview))
+    assert {query["sql"].split()[0] for query in queries.captured_queries} == {"SELECT"}  # no savepoint either
+    assert Ceremony.objects.get().feeds_changed_at == stamp
+
+
+def test_the_confirm_takes_the_ceremony_first(admin_client, world):
+    _response, rows = export_sheet(admin_client, Delegation)
+    for row in rows:
+        row["hotel"] = "Hotel Metropole"
+    preview = admin_client.post(
+        admin_url(Delegation, "import"), {"import_file": SimpleUploadedFile("s.csv", as_csv(rows)), "format": CSV}
+    )
+    stamp = Ceremony.objects.get().feeds_changed_at
+
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.post(admin_url(Delegation, "process_import"), form_values(preview))
+
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes[0].startswith('UPDATE "ceremony_ceremony" SET "feeds_changed_at"')
+    assert Ceremony.objects.get().feeds_changed_at > stamp
+    assert set(Delegation.objects.values_list("hotel", flat=True)) == {"Hotel Metropole"}
+
+
+def sheet_of_size(client, model, extra, world):
+    """An export of ``model`` with ``extra`` more rows than the world has, every row changed."""
+    ScheduleItem.objects.filter(uid="opening").update(title="Opening")  # a title is one line (ceremony.text)
+    for n in range(extra):
+        if model is ScheduleItem:
+            item = ScheduleItemFactory(ceremony=world.ceremony, room=world.room, lead_agency=world.mps)
+            item.supporting_agencies.add(world.mofa)
+        else:
+            DelegateFactory(delegation=world.alpha if n % 2 else world.beta)
+    _response, rows = export_sheet(client, model)
+    for row in rows:
+        if model is ScheduleItem:
+            status = {"confirmed": "tentative", "tentative": "confirmed"}.get(row["status"], row["status"])
+            row.update(title=row["title"] + " *", status=status)
+        else:
+            row["position"] += " *"
+    return as_csv(rows)
+
+
+@pytest.mark.parametrize("model", [ScheduleItem, Delegate], ids=["programme", "delegates"])
+@pytest.mark.parametrize("extra", [2, 40])
+def test_import_query_counts_do_not_grow_with_rows(admin_client, world, model, extra, django_assert_num_queries):
+    DelegateFactory.create_batch(2, delegation=world.alpha)
+    sheet = sheet_of_size(admin_client, model, extra, world)
+    upload = SimpleUploadedFile("sheet.csv", sheet)
+    preview_queries, confirm_queries = {ScheduleItem: (10, 23), Delegate: (6, 12)}[model]
+
+    # Session, user and permissions; each key column's objects; the stored rows (and their agencies).
+    with django_assert_num_queries(preview_queries):
+        preview = admin_client.post(admin_url(model, "import"), {"import_file": upload, "format": CSV})
+    # The same reads again; then, in one transaction (a savepoint in tests): the ceremony, the stored
+    # sequences, a bulk update per set of changed columns, the history with its invitations and agencies;
+    # and the admin's log.
+    ContentType.objects.clear_cache()  # else whether the log looks its content type up depends on earlier tests
+    with django_assert_num_queries(confirm_queries):
+        response = admin_client.post(admin_url(model, "process_import"), form_values(preview))
+
+    assert response.status_code == 302
+    assert model.objects.filter(
+        **{"title__endswith" if model is ScheduleItem else "position__endswith": " *"}
+    ).count() == (model.objects.count())
