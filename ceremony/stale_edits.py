@@ -54,12 +54,14 @@ def changes_since(obj, version):
 
 
 def _who(record, audience):
+    # Changes through a delegation's link name the link (delegations.models.ChangedThroughLink); a delegation never
+    # learns which organizer changed what.
+    holder = getattr(record, "link_holder", "")
     if audience == DELEGATION:
-        return _("The organizers") if record.history_user_id else _("Someone using your delegation's link")
+        return _("Someone using your delegation's link") if holder else _("The organizers")
     if record.history_user_id:
         user = record.history_user
         return user.get_full_name() or user.get_username()
-    holder = getattr(record, "link_holder", "")
     if holder:
         return capfirst(holder)
     return capfirst(record.history_change_reason or _("someone"))

@@ -653,3 +653,31 @@ def test_form_ignores_tampered_minimum_and_maximum_of_members(client, world, hea
     data.update({f"members-{row}-name": f"Member {row}" for row in range(1, 61)})
     data.update({f"members-{row}-rank": "adviser" for row in range(1, 61)})
     _refused(client, world, data, "At most 60 members can be listed.")
+
+
+def test_the_refusals_of_a_far_stay_and_a_control_character_speak_vietnamese(client, world, head):
+    client.cookies["django_language"] = "vi"
+    data = form_data(world.alpha, arrival_at="0001-01-01T00:00", **{"members-0-name": "Jeanne\x0bMartin"})
+
+    text = html.unescape(client.post(edit_url(world.alpha_token), data).content.decode())
+
+    assert (
+        "Hãy nhập thời gian trong vòng một năm quanh buổi lễ: từ 25 tháng 10 năm 2024 đến 26 tháng 10 năm 2026." in text
+    )
+    assert "Hãy xoá U+000B (tab dọc): trường này chỉ nhận một dòng chữ." in text
+    assert Delegation.objects.get(pk=world.alpha.pk).arrival_at is None
+
+
+def test_a_stale_save_is_refused_in_vietnamese_naming_no_organizer(client, admin_client, world, head):
+    opened = form_data(world.alpha)
+    world.alpha.hotel = "Hotel Metropole"
+    world.alpha.save()
+    client.cookies["django_language"] = "vi"
+
+    text = html.unescape(client.post(edit_url(world.alpha_token), {**opened, "hotel": "Sofitel"}).content.decode())
+
+    assert re.search(
+        r"Ban tổ chức đã thay đổi Khách sạn \(nay là “Hotel Metropole”\) lúc \d\d:\d\d \(Asia/Ho_Chi_Minh\), sau khi "
+        r"quý vị mở trang này\.",
+        text,
+    )
