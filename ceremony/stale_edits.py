@@ -8,14 +8,15 @@ the form to review; the hidden version then moves on, so saving again overwrites
 form does not show never stand in the way, and the saved object keeps them, since it takes them from the locked
 row. A form that comes without a version (an old page, a script) is not checked.
 
-A post to the admin locks the object's ceremony first (``CeremonyQuerySet.lock``), then the object.
+A post to the admin locks the object's ceremony first (``CeremonyQuerySet.lock``), then the object; a save that
+loses a race for a unique row is validated again, so the form shows the conflict instead of a server error.
 """
 
 import itertools
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -213,9 +214,20 @@ def _with_version(fieldsets, *, shown):
 
 
 class StaleEditAdminMixin:
-    """For ModelAdmin classes: forms refuse stale saves, and a post locks the object's ceremony first."""
+    """For ModelAdmin classes: forms refuse stale saves, a post locks the object's ceremony first, and a save that
+    loses a race for a unique row (two organizers adding the same delegation at once) is validated again."""
 
     form = StaleEditForm
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if request.method != "POST":
+                raise
+            # Validated, then beaten to the row by a save at the same moment, and rolled back: validated again,
+            # the form now shows the conflict as its error, with what was typed.
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         shown = obj is not None and self.has_change_permission(request, obj)

@@ -293,3 +293,26 @@ def test_a_delegation_declining_while_the_order_is_generated_never_deadlocks(
     assert not live.exists()
     others = Delegation.objects.filter(ceremony=ceremony).exclude(pk=leaving.pk)
     assert all(d.signing_order for d in others)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_organizers_adding_the_same_delegation_at_once_get_a_form_error_not_a_500(needs_postgresql, attempt):
+    ceremony = CeremonyFactory(is_current=True)
+    lan, minh = organizer("Protocol", "lan"), organizer("Protocol", "minh")
+    url = admin_url(Delegation, "add")
+    values = {
+        **form_values(lan.get(url)),
+        "ceremony": str(ceremony.pk),
+        "kind": "member_state",
+        "country": "KE",
+        "status": "invited",
+        "members-TOTAL_FORMS": "0",
+    }
+
+    results = run_together(lambda: lan.post(url, values), lambda: minh.post(url, values))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.status_code for r in results) == [200, 302]
+    refused = next(r for r in results if r.status_code == 200)
+    assert "This country already has a delegation at this ceremony." in page_text(refused)
+    assert Delegation.objects.filter(ceremony=ceremony, country="KE").count() == 1
