@@ -9,6 +9,7 @@ import re
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
+from django.forms.models import _get_foreign_key
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -46,7 +47,11 @@ class RefuseRestrictedPostsMixin(FieldPermissionsMixin):
             self.model._meta.get_field(name) for name in restricted_fields(request.user, self.model) if name in posted
         ]
         for inline in self.get_inline_instances(request):
+            # Each row posts the key to its parent, hidden, whoever edits: it names the parent, changes nothing.
+            parent_key = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name).name
             for name in restricted_fields(request.user, inline.model):
+                if name == parent_key:
+                    continue
                 pattern = re.compile(rf"^[\w-]+-\d+-{re.escape(name)}$")
                 if any(pattern.match(key) for key in posted):
                     refused.append(inline.model._meta.get_field(name))

@@ -172,6 +172,21 @@ def test_clearance_in_the_delegation_inline_is_refused_to_protocol(client, world
     assert Delegate.objects.get(pk=delegate.pk).clearance_status == ClearanceStatus.PENDING
 
 
+@pytest.mark.parametrize("group", ["Protocol", "Security", "Logistics"])
+def test_a_group_saves_a_delegation_with_members_shown_inline(client, world, group):
+    DelegateFactory(delegation=world.alpha, name="Jeanne Martin")
+    organizer(client, group)
+    url = admin_url(Delegation, "change", world.alpha.pk)
+    values = form_values(client.get(url))
+    if group == "Security":  # Security reads delegations; it changes members on their own page
+        assert client.post(url, {**values, "hotel": "Hotel Metropole"}).status_code == 403
+        return
+    assert "members-0-delegation" in values  # each row's hidden key to its delegation, as a browser posts it
+
+    assert client.post(url, {**values, "hotel": "Hotel Metropole"}).status_code == 302
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == "Hotel Metropole"
+
+
 def test_logistics_records_stays_but_not_the_order_of_signing(client, world):
     organizer(client, "Logistics")
     assert _post_change(client, world.alpha, hotel="Hotel Metropole").status_code == 302
