@@ -6,8 +6,10 @@ OWASP recommends ("CSV Injection"), ``write_csv`` prefixes such text with a sing
 prefix is reversible, and every CSV cell read is ``unescape``-d, so a sheet exported, edited and imported
 again gives back exactly the text it had: ``escape`` adds one quote to a text whose leading quotes, if
 any, are followed by a trigger, and ``unescape`` removes one from exactly those texts. ``=1+1`` is
-written ``'=1+1``, ``-5`` ``'-5`` and ``'=x`` ``''=x``; ``'abc`` and ``''`` stay as they are. The
-pair is a bijection between all texts and the texts that start with no trigger.
+written ``'=1+1``, ``-5`` ``'-5`` and ``'=x`` ``''=x``; ``'abc`` and ``''`` stay as they are. The same
+holds after each "," or ";" inside a text, where a program set to that separator starts a cell:
+``Nguyen;=cmd`` is written ``Nguyen;'=cmd``. The pair is a bijection between all texts and the texts in
+which no piece starts with a trigger.
 
 ``write_xlsx`` writes text as text cells (type "s"), never as formulas, so XLSX needs no prefix and its
 text is written and read as it is, with two exceptions XML imposes: the control characters XML 1.0
@@ -38,14 +40,29 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _OFFICE_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
+# A spreadsheet program set to another separator than the file's (Vietnamese regional settings take ";", since
+# the decimal mark is a comma) starts a new cell after any "," or ";" inside a text, quoted or not: each piece
+# of a text between them is escaped as a whole text is. The separators stay, so each piece is undone alone.
+_PIECES = re.compile(r"([,;])")
+
+
+def _escape_piece(piece):
+    return "'" + piece if piece.lstrip("'").startswith(TRIGGERS) else piece
+
+
+def _unescape_piece(piece):
+    return piece[1:] if piece.startswith("'") and piece.lstrip("'").startswith(TRIGGERS) else piece
+
+
 def escape(text):
-    """The text as a CSV cell that no spreadsheet program runs: one ``'`` before a (quoted) trigger."""
-    return "'" + text if text.lstrip("'").startswith(TRIGGERS) else text
+    """The text as a CSV cell that no spreadsheet program runs: one ``'`` before a (quoted) trigger at its start
+    and after each "," or ";" in it."""
+    return "".join(_escape_piece(p) if i % 2 == 0 else p for i, p in enumerate(_PIECES.split(text)))
 
 
 def unescape(text):
-    """The text ``escape`` was given: one ``'`` fewer when quotes lead to a trigger."""
-    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(TRIGGERS) else text
+    """The text ``escape`` was given: one ``'`` fewer wherever quotes lead to a trigger after a start."""
+    return "".join(_unescape_piece(p) if i % 2 == 0 else p for i, p in enumerate(_PIECES.split(text)))
 
 
 def _is_number(value):

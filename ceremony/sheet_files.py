@@ -152,6 +152,9 @@ def read_csv(data):
         raise SheetFileError(
             _("Line %(line)d cannot be read as CSV (%(problem)s).") % {"line": reader.line_num, "problem": error}
         ) from None
+    # As for a workbook: a header of thousands of columns would only make every later check slow.
+    if len(header) > MAX_COLUMNS:
+        raise SheetFileError(_("This sheet has more than %(limit)d columns.") % {"limit": MAX_COLUMNS})
     return _dataset([cells.unescape(name) for name in header], [[cells.unescape(v) for v in row] for row in rows])
 
 

@@ -34,6 +34,7 @@ runs inside the transaction of the whole import). Writing goes through ``ceremon
 
 import copy
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -200,7 +201,7 @@ class BulkImportResource(resources.ModelResource):
         """The columns the sheet sets, refusing unknown, doubled or missing key columns."""
         known = {f.column_name for f in self.import_fields}
         named = [name for name in headers if name]
-        doubled = sorted({name for name in named if named.count(name) > 1})
+        doubled = sorted(name for name, count in Counter(named).items() if count > 1)
         unknown = [name for name in named if name not in known]
         keys = [self.fields[name].column_name for name in self.get_import_id_fields()]
         missing = [name for name in keys if name not in named]

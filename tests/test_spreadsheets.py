@@ -976,3 +976,35 @@ def test_import_query_counts_do_not_grow_with_rows(admin_client, world, model, e
     assert model.objects.filter(
         **{"title__endswith" if model is ScheduleItem else "position__endswith": " *"}
     ).count() == (model.objects.count())
+
+
+@pytest.mark.parametrize("separator", [";", ","])
+def test_a_separator_in_text_never_starts_a_cell_that_runs(admin_client, world, separator):
+    DelegateFactory(
+        delegation=world.alpha, name=f"Nguyen{separator}=cmd|' /C calc'!A0", position=f"x{separator}@SUM(1)"
+    )
+    response = admin_client.post(
+        admin_url(Delegate, "export"), {**form_values(admin_client.get(admin_url(Delegate, "export"))), "format": CSV}
+    )
+
+    text = response.content.decode("utf-8-sig")
+    # Read as a spreadsheet program would, set to "," or to ";" (as Vietnamese regional settings are).
+    for delimiter in (",", ";"):
+        cells = [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
+        assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))], cells
+    row = next(row for row in csv.DictReader(io.StringIO(text)) if row["name"].startswith("Nguyen"))
+    assert row["name"] == f"Nguyen{separator}'=cmd|' /C calc'!A0"
+
+    # And the sheet imports back exactly: nothing changed, nothing to import.
+    preview, result = import_sheet(admin_client, Delegate, text.encode())
+    assert result is not None, row_errors(preview)
+    assert Delegate.objects.filter(name=f"Nguyen{separator}=cmd|' /C calc'!A0").count() == 1
+
+
+def test_a_header_of_thousands_of_columns_is_refused_at_once(admin_client, world):
+    header = ",".join(f"c{n}" for n in range(40_000)).encode() + b"\n"
+
+    preview, result = import_sheet(admin_client, Delegate, header + b"x\n")
+
+    assert result is None
+    assert "This sheet has more than 100 columns." in row_errors(preview)

@@ -12,6 +12,7 @@ import pytest
 from ceremony import cells
 
 TRICKY = ["=1+1", "'=x", "''", "'", "'abc", "-5", "+84 912 345 678", "\tx", "", "@", "\r\n", "''=x", "'''", "a=b"]
+TRICKY += ["Nguyen;=cmd", "a,+b", "a,'=b", ",", ";=", "x,,=y", "'=a;'=b", "a, =b", "=a;-b,@c"]
 ESCAPED = {
     "=1+1": "'=1+1",
     "'=x": "''=x",
@@ -22,6 +23,9 @@ ESCAPED = {
     "+84 912 345 678": "'+84 912 345 678",
     "\tx": "'\tx",
     "": "",
+    "Nguyen;=cmd|' /C calc'!A0": "Nguyen;'=cmd|' /C calc'!A0",
+    "a,+b;-c": "a,'+b;'-c",
+    "a, =b": "a, =b",
 }
 
 
@@ -36,9 +40,13 @@ def test_escape_and_unescape_are_a_bijection():
 
     assert [cells.unescape(text) for text in escaped] == TRICKY  # unescape undoes escape
     assert len(set(escaped)) == len(TRICKY)  # no two texts share an escape
-    assert not any(text.startswith(cells.TRIGGERS) for text in escaped)  # and none runs as a formula
-    # Every text that starts with no trigger is some text's escape: unescaping, then escaping, gives it back.
-    untriggered = [text for text in TRICKY + escaped if not text.startswith(cells.TRIGGERS)]
+    pieces = [piece for text in escaped for piece in re.split("[,;]", text)]
+    assert not any(piece.startswith(cells.TRIGGERS) for piece in pieces)  # none runs, whatever the separator
+    # Every text with no piece starting with a trigger is some text's escape: unescaping, then escaping, gives
+    # it back.
+    untriggered = [
+        text for text in TRICKY + escaped if not any(p.startswith(cells.TRIGGERS) for p in re.split("[,;]", text))
+    ]
     assert [cells.escape(cells.unescape(text)) for text in untriggered] == untriggered
 
 
