@@ -444,7 +444,19 @@ def sequence_after_save(stored, item):
     return stored["sequence"] + 1 if changed else stored["sequence"]
 
 
-class ScheduleItemQuerySet(models.QuerySet):
+class LockingDeleteQuerySet(models.QuerySet):
+    """Deleting rows of a ceremony locks the ceremony first, as saving one does (``CeremonyQuerySet.lock``)."""
+
+    def delete(self):
+        with transaction.atomic(using=self.db, savepoint=False):
+            Ceremony.objects.lock(self.order_by().values_list("ceremony_id", flat=True).distinct())
+            return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class ScheduleItemQuerySet(LockingDeleteQuerySet):
     def delete(self):
         _refuse_published(list(self.select_related(None).ever_published().values_list("title", flat=True)[:5]))
         return super().delete()

@@ -13,7 +13,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from ceremony.fields import AwareDateTimeField, PlausibleConstraint
-from ceremony.models import Ceremony, Source
+from ceremony.models import Ceremony, LockingDeleteQuerySet, Source
 from ceremony.text import PrintableTextMixin
 
 from .enums import (
@@ -120,6 +120,8 @@ class Delegation(PrintableTextMixin, models.Model):
     )
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = LockingDeleteQuerySet.as_manager()
 
     # Every change, by an organizer or through the delegation's own link, with who and when.
     history = HistoricalRecords(excluded_fields=["token_hash", "sort_name", "updated_at"], bases=[ChangedThroughLink])

@@ -98,7 +98,11 @@ def edit(request, token):
             # writer locks it, then the delegation, read again under the lock (ceremony.stale_edits).
             with transaction.atomic():
                 Ceremony.objects.lock([delegation.ceremony_id])
-                delegation = Delegation.objects.select_for_update().select_related("ceremony").get(pk=delegation.pk)
+                delegation = (
+                    Delegation.objects.select_for_update().select_related("ceremony").filter(pk=delegation.pk).first()
+                )
+                if delegation is None:  # deleted meanwhile: its link with it
+                    raise Http404
                 form = DelegationSelfServiceForm(request.POST, instance=delegation, zone_label=ceremony.zone_label)
                 formset = DelegateFormSet(request.POST, instance=delegation, prefix="members")
                 if all([form.is_valid(), formset.is_valid()]):  # both, under the lock: the page shows every error

@@ -316,3 +316,42 @@ def test_two_organizers_adding_the_same_delegation_at_once_get_a_form_error_not_
     refused = next(r for r in results if r.status_code == 200)
     assert "This country already has a delegation at this ceremony." in page_text(refused)
     assert Delegation.objects.filter(ceremony=ceremony, country="KE").count() == 1
+
+
+def test_deleting_a_delegation_from_the_list_while_it_saves_its_form_never_deadlocks(needs_postgresql):
+    ceremony = CeremonyFactory(is_current=True)
+    delegation = DelegationFactory(ceremony=ceremony, country="FR")
+    token = delegation_issue_token(delegation=delegation)
+    data = form_data(delegation, hotel="Sofitel")
+    protocol = organizer("Protocol")
+    deleted = threading.Event()
+    history = Delegation.history.model
+
+    def pause(sender, history_instance, **kwargs):  # the row is deleted; the feeds not yet touched
+        if threading.current_thread().name == "delete" and history_instance.history_type == "-":
+            deleted.set()
+            time.sleep(0.3)
+
+    def save():
+        deleted.wait(timeout=5)
+        return Client().post(edit_url(token), data)
+
+    pre_create_historical_record.connect(pause, sender=history, dispatch_uid="test-delete-pause")
+    try:
+        results = run_together(
+            (
+                "delete",
+                lambda: protocol.post(
+                    admin_url(Delegation, "changelist"),
+                    {"action": "delete_selected", "_selected_action": [delegation.pk], "post": "yes"},
+                ),
+            ),
+            ("save", save),
+        )
+    finally:
+        pre_create_historical_record.disconnect(sender=history, dispatch_uid="test-delete-pause")
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert results[0].status_code == 302
+    assert results[1].status_code == 404  # the delegation, and its link, are gone
+    assert not Delegation.objects.filter(pk=delegation.pk).exists()
