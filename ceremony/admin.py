@@ -261,6 +261,11 @@ class StaffMemberAdmin(HistoryAdmin):
     readonly_fields = ["token_issued_at", "token_issued_by"]
     actions = ["issue_calendar_links"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The calendar link belongs to the account: another account would receive its holder's link.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else [*fields, "user"]
+
     def has_issue_links_permission(self, request):
         # A calendar link shows staff-only items to whoever holds it: only an administrator issues another
         # organizer's; everyone issues their own from "My calendar link".

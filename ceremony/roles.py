@@ -42,7 +42,6 @@ ROLES = {
         ("ceremony", "scheduleitem"): ALL,
         ("ceremony", "room"): ALL,
         ("ceremony", "venue"): ALL,
-        ("ceremony", "staffmember"): EDIT,
         ("delegations", "delegate"): ("view", "change"),
     },
     # Arrivals, hotels, transport.
@@ -113,7 +112,8 @@ FIELD_OWNERS = {
             "order", "source",
         ),
     },
-    # A staff member's calendar link is issued by that member or an administrator (ceremony.services).
+    # Administrators only: which account is which agency's organizer decides whose staff-only items its calendar
+    # link shows, and the link is issued by that member or an administrator (ceremony.services).
     "ceremony.staffmember": {"ceremony.change_staffmember": ("user", "agency")},
     "delegations.state": {"delegations.change_state": ("country", "name", "membership", "source")},
     # Logistics records arrivals, departures and hotels; who a delegation is, whether it comes and signs, and

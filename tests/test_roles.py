@@ -41,7 +41,7 @@ EXPECTED = {
     "Security": {
         "ceremony.ceremony": "v", "ceremony.agency": "v", "ceremony.official": "v", "ceremony.venue": "vacd",
         "ceremony.room": "vacd", "ceremony.scheduleitem": "vacd", "ceremony.milestone": "v", "ceremony.keyfigure": "v",
-        "ceremony.source": "v", "ceremony.staffmember": "vac", "delegations.state": "v",
+        "ceremony.source": "v", "ceremony.staffmember": "v", "delegations.state": "v",
         "delegations.delegation": "v", "delegations.delegate": "vc", "delegations.fullpowers": "v",
         "delegations.signatory": "v",
     },
@@ -665,6 +665,25 @@ def test_a_change_through_a_link_names_whoever_issued_the_link(client, world):
 def colleague(world):
     user = get_user_model().objects.create_user("colleague", password="unused-pw-123", is_staff=True)
     return StaffMember.objects.create(user=user, agency=world.mofa)
+
+
+def test_security_may_not_make_another_organizers_calendar_its_own(client, world, colleague):
+    user = organizer(client, "Security")
+    url = admin_url(StaffMember, "change", colleague.pk)
+    values = form_values(client.get(url))
+
+    assert client.post(url, {**values, "user": str(user.pk)}).status_code == 403
+    assert client.post(url, {**values, "agency": str(world.mps.pk)}).status_code == 403
+    colleague.refresh_from_db()
+    assert (colleague.user.username, colleague.agency) == ("colleague", world.mofa)
+    assert client.post("/admin/my-calendar-link/", {"post": "yes"}).status_code == 200
+    assert StaffMember.objects.filter(user=user).count() == 0  # Security has no calendar of MOFA's
+
+
+def test_an_accounts_staff_record_keeps_its_account(admin_client, world, colleague):
+    page = page_text(admin_client.get(admin_url(StaffMember, "change", colleague.pk)))
+    assert 'name="user"' not in page  # read-only once made: the calendar link belongs to that account
+    assert 'name="agency"' in page
 
 
 def test_security_may_not_reissue_another_organizers_calendar_link(client, world, colleague):
