@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Ceremony
 
-FIELD = "opened_version"
+FIELD, WARNED = "opened_version", "warned_version"
 
 ORGANIZERS, DELEGATION = "organizers", "delegation"
 
@@ -40,18 +40,24 @@ def latest_versions(model, pks):
 
 
 def changes_since(obj, version):
-    """The history records of ``obj`` after ``version``, each as (record, names of the fields it changed).
-
-    A record whose predecessor is unknown (there was no history yet) counts as changing every field.
-    """
+    """The version ``obj`` was at (its history record, or None when unknown) and the records after it, each as
+    (record, names of the fields it changed). A record whose predecessor is unknown counts as changing every
+    field."""
     records = list(obj.history.filter(history_id__gte=version).order_by("history_id")) if version else []
     if not records or records[0].history_id != version:
         records = [None, *obj.history.filter(history_id__gt=version).order_by("history_id")]
     every = [field.name for field in obj._meta.fields] + [field.name for field in obj._meta.many_to_many]
-    return [
+    return records[0], [
         (new, set(every) if old is None else set(new.diff_against(old).changed_fields))
         for old, new in itertools.pairwise(records)
     ]
+
+
+def _value(obj, field):
+    """What ``obj`` (an object, or one of its history records) holds in ``field``, comparable with a form's."""
+    if field.many_to_many:
+        return set(getattr(obj, field.name).values_list("pk", flat=True))
+    return getattr(obj, field.attname)
 
 
 def _who(record, audience):
@@ -112,11 +118,16 @@ def stale_error(obj, changes, names, audience):
 class StaleEditForm(forms.ModelForm):
     """A model form that refuses to save over changes made since it was opened (see the module).
 
-    ``audience`` says who reads the refusal: organizers see who changed what; a delegation, whether it was the
-    organizers or its own link. A form in a formset is checked only when it would write: changed, or deleted.
+    A field changed by someone else since is a conflict only if this form changes it too (to another value); one
+    this form left as it was keeps the other's value, and a form deleting its object conflicts with any change.
+    After a refusal the form remembers the version it warned about (``warned_version``): saving it again
+    overwrites only what was shown. ``audience`` says who reads the refusal: organizers see who changed what; a
+    delegation, whether it was the organizers or its own link. In a formset a form is checked only when it would
+    write: changed, or deleted.
     """
 
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    warned_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     audience = ORGANIZERS
     always_saved = True  # the main form of a page saves its object even when nothing in it changed
@@ -130,19 +141,33 @@ class StaleEditForm(forms.ModelForm):
 
     def written_fields(self):
         """The model fields this form writes: its own, less those shown disabled."""
-        names = {name for name, field in self.fields.items() if name != FIELD and not field.disabled}
+        names = {name for name, field in self.fields.items() if name not in (FIELD, WARNED) and not field.disabled}
         return names & {field.name for field in self.instance._meta.get_fields()}
+
+    def posted_value(self, field):
+        """What this form would write into ``field``, comparable with ``_value``."""
+        value = self.cleaned_data.get(field.name)
+        if field.many_to_many:
+            return {obj.pk for obj in value or ()}
+        if field.is_relation:
+            return getattr(value, "pk", value)
+        return value
+
+    def keep_current(self, field, fresh):
+        """Write the stored value of ``field`` rather than the one posted (which is the one the form opened on)."""
+        self.cleaned_data[field.name] = getattr(fresh, field.name)
 
     @property
     def changed_data(self):
-        return [name for name in super().changed_data if name != FIELD]
+        return [name for name in super().changed_data if name not in (FIELD, WARNED)]
 
     def clean(self):
         cleaned = super().clean()
         instance = self.instance
         if instance.pk is None or instance._state.adding:
             return cleaned
-        if not (self.always_saved or self.has_changed() or cleaned.get("DELETE")):
+        deleting = bool(cleaned.get("DELETE"))
+        if not (self.always_saved or self.has_changed() or deleting):
             return cleaned
         model = type(instance)
         fresh = model._default_manager.select_for_update().filter(pk=instance.pk).first()
@@ -162,14 +187,26 @@ class StaleEditForm(forms.ModelForm):
         latest = latest_versions(model, [instance.pk])[instance.pk]
         if latest == opened:
             return cleaned
-        changes = changes_since(fresh, opened)
-        names = set().union(*(changed for _record, changed in changes)) & own
-        if not names:
+        base, changes = changes_since(fresh, opened)
+        warned = cleaned.get(WARNED) or opened
+        conflicts = set()
+        for name in own & set().union(*(changed for _record, changed in changes)):
+            field = model._meta.get_field(name)
+            posted = self.posted_value(field)
+            if not deleting and posted == _value(fresh, field):
+                continue  # both say the same
+            if not deleting and base is not None and not field.many_to_many and posted == _value(base, field):
+                self.keep_current(field, fresh)  # untouched here: the other change stands
+                continue
+            if any(name in changed for record, changed in changes if record.history_id > warned):
+                conflicts.add(name)
+        if not conflicts:
             return cleaned
-        # Saving again overwrites what was read: the next version to compare with is the current one.
+        # Saving again overwrites what is now shown, and only that: the warning names the current version.
         self.data = self.data.copy()
-        self.data[self.add_prefix(FIELD)] = str(latest)
-        self.stale = stale_error(fresh, changes, names, self.audience)
+        self.data[self.add_prefix(WARNED)] = str(latest)
+        shown = [(record, changed & conflicts) for record, changed in changes if changed & conflicts]
+        self.stale = stale_error(fresh, shown, conflicts, self.audience)
         raise self.stale
 
 
@@ -203,13 +240,14 @@ class StaleEditFormSetMixin:
 
 
 def _with_version(fieldsets, *, shown):
-    """``fieldsets`` with the hidden version in the first one when the form can save (``shown``), else nowhere."""
+    """``fieldsets`` with the hidden versions in the first one when the form can save (``shown``), else nowhere."""
     fieldsets = [
-        (name, {**options, "fields": [f for f in options["fields"] if f != FIELD]}) for name, options in fieldsets
+        (name, {**options, "fields": [f for f in options["fields"] if f not in (FIELD, WARNED)]})
+        for name, options in fieldsets
     ]
     if shown and fieldsets:
         name, options = fieldsets[0]
-        fieldsets[0] = (name, {**options, "fields": [*options["fields"], FIELD]})
+        fieldsets[0] = (name, {**options, "fields": [*options["fields"], FIELD, WARNED]})
     return fieldsets
 
 

@@ -143,6 +143,15 @@ class DelegationSelfServiceForm(StaleEditForm):
         attendance = set() if self.fields["attendance"].disabled else {"status"}
         return super().written_fields() | attendance
 
+    def posted_value(self, field):
+        return self.cleaned_data.get("attendance") if field.name == "status" else super().posted_value(field)
+
+    def keep_current(self, field, fresh):
+        if field.name == "status":
+            self.fields["attendance"].disabled = True  # the status stands as the organizers set it
+        else:
+            super().keep_current(field, fresh)
+
     def save(self, commit=True):
         if not self.fields["attendance"].disabled:
             self.instance.status = self.cleaned_data["attendance"]
