@@ -4,44 +4,48 @@ import ceremony.fields
 import datetime
 
 from django.db import migrations
-from django.db.models import Q
+from django.db.models import F, Q
 
 EARLIEST_DAY, AFTER_LATEST_DAY = datetime.date(1900, 1, 1), datetime.date(2200, 1, 1)
 EARLIEST = datetime.datetime(1900, 1, 1, tzinfo=datetime.timezone.utc)
 AFTER_LATEST = datetime.datetime(2200, 1, 1, tzinfo=datetime.timezone.utc)
+DAYS, INSTANTS = (EARLIEST_DAY, AFTER_LATEST_DAY, datetime.timedelta(days=1)), (EARLIEST, AFTER_LATEST, datetime.timedelta(minutes=1))
 
 
-def _outside(field, low, high):
-    return Q(**{f"{field}__lt": low}) | Q(**{f"{field}__gte": high})
+def clear(model, field, bounds):
+    """A date outside 1900-2199 where there may be none: cleared."""
+    low, high, _step = bounds
+    model.objects.filter(Q(**{f"{field}__lt": low}) | Q(**{f"{field}__gte": high})).update(**{field: None})
+
+
+def clamp(model, field, bounds):
+    """A date outside 1900-2199 where one is needed: moved to the nearest plausible one, for organizers to correct
+    (items out there are flagged as outside the ceremony's days)."""
+    low, high, step = bounds
+    model.objects.filter(**{f"{field}__lt": low}).update(**{field: low})
+    model.objects.filter(**{f"{field}__gte": high}).update(**{field: high - step})
 
 
 def repair(apps, schema_editor):
-    """Clear what can be cleared; refuse, naming the rows, what cannot (their times can't even be read on PostgreSQL)."""
-    apps.get_model("ceremony", "Source").objects.filter(
-        _outside("published_on", EARLIEST_DAY, AFTER_LATEST_DAY)
-    ).update(published_on=None)
-    apps.get_model("ceremony", "Ceremony").objects.filter(
-        _outside("signing_starts_at", EARLIEST, AFTER_LATEST)
-    ).update(signing_starts_at=None)
-    broken = {
-        "ceremony": apps.get_model("ceremony", "Ceremony").objects.filter(
-            _outside("first_day", EARLIEST_DAY, AFTER_LATEST_DAY) | _outside("last_day", EARLIEST_DAY, AFTER_LATEST_DAY)
-        ),
-        "milestone": apps.get_model("ceremony", "Milestone").objects.filter(
-            _outside("date", EARLIEST_DAY, AFTER_LATEST_DAY)
-        ),
-        "schedule item": apps.get_model("ceremony", "ScheduleItem").objects.filter(
-            _outside("starts_at", EARLIEST, AFTER_LATEST) | _outside("ends_at", EARLIEST, AFTER_LATEST)
-        ),
-    }
-    found = {what: list(rows.values_list("pk", flat=True)) for what, rows in broken.items()}
-    found = {what: ids for what, ids in found.items() if ids}
-    if found:
-        listed = "; ".join(f"{what} ids {', '.join(map(str, ids))}" for what, ids in found.items())
-        raise RuntimeError(
-            f"Dates outside 1900-2199 ({listed}): correct them in SQL (only their ids can be read), then migrate again."
-        )
-
+    """Dates outside 1900-2199, typed before they were refused: PostgreSQL stores a time in year 1 typed in Hanoi
+    as a BC instant that its driver cannot read back, so every page showing the row, or its history, failed.
+    Cleared where a date may be missing, else moved to the nearest plausible day; in the rows and their history.
+    """
+    for name in ("Source", "HistoricalSource"):
+        clear(apps.get_model("ceremony", name), "published_on", DAYS)
+    for name in ("Ceremony", "HistoricalCeremony"):
+        model = apps.get_model("ceremony", name)
+        clear(model, "signing_starts_at", INSTANTS)
+        clamp(model, "first_day", DAYS)
+        clamp(model, "last_day", DAYS)
+        model.objects.filter(last_day__lt=F("first_day")).update(last_day=F("first_day"))
+    for name in ("Milestone", "HistoricalMilestone"):
+        clamp(apps.get_model("ceremony", name), "date", DAYS)
+    for name in ("ScheduleItem", "HistoricalScheduleItem"):
+        model = apps.get_model("ceremony", name)
+        clamp(model, "starts_at", INSTANTS)
+        clamp(model, "ends_at", INSTANTS)
+        model.objects.filter(ends_at__lte=F("starts_at")).update(ends_at=F("starts_at") + datetime.timedelta(hours=1))
 
 
 class Migration(migrations.Migration):

@@ -13,17 +13,16 @@ AFTER_LATEST = datetime.datetime(2200, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def clear_implausible_dates(apps, schema_editor):
-    """A date outside 1900-2199 is a typo that PostgreSQL may not even read back: clear it so the rows open again."""
-    Delegation = apps.get_model("delegations", "Delegation")
-    FullPowers = apps.get_model("delegations", "FullPowers")
-    for model, fields, low, high in (
-        (Delegation, ("arrival_at", "departure_at"), EARLIEST, AFTER_LATEST),
-        (FullPowers, ("issued_on", "copy_received_on", "original_presented_on"), EARLIEST_DAY, AFTER_LATEST_DAY),
+    """A date outside 1900-2199 is a typo that PostgreSQL may not even read back (a time in year 1 typed in Hanoi
+    is a BC instant): cleared, in the rows and their history, so that they open again."""
+    for name, fields, low, high in (
+        ("Delegation", ("arrival_at", "departure_at"), EARLIEST, AFTER_LATEST),
+        ("FullPowers", ("issued_on", "copy_received_on", "original_presented_on"), EARLIEST_DAY, AFTER_LATEST_DAY),
     ):
-        for field in fields:
-            outside = Q(**{f"{field}__lt": low}) | Q(**{f"{field}__gte": high})
-            model.objects.filter(outside).update(**{field: None})
-
+        for model in (apps.get_model("delegations", name), apps.get_model("delegations", f"Historical{name}")):
+            for field in fields:
+                outside = Q(**{f"{field}__lt": low}) | Q(**{f"{field}__gte": high})
+                model.objects.filter(outside).update(**{field: None})
 
 
 class Migration(migrations.Migration):
