@@ -7,13 +7,15 @@ refused as a whole (403), so nothing is saved. Change history: old versions are 
 import re
 
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import _get_foreign_key
+from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .odd_requests import CheckedRequestsMixin
 from .roles import FIELD_PERMISSIONS
 from .stale_edits import StaleEditAdminMixin
 
@@ -60,7 +62,7 @@ class RefuseRestrictedPostsMixin(FieldPermissionsMixin):
             raise PermissionDenied(_("Your role may not change: %(fields)s. Nothing was saved.") % {"fields": names})
 
 
-class HistoryAdmin(StaleEditAdminMixin, RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
+class HistoryAdmin(CheckedRequestsMixin, StaleEditAdminMixin, RefuseRestrictedPostsMixin, SimpleHistoryAdmin):
     """The base of every admin with a change history: the field rules of the roles apply to its forms, a form
     saved on a stale copy is refused (``ceremony.stale_edits``), and the history and each old version can be read,
     never posted.
@@ -72,7 +74,16 @@ class HistoryAdmin(StaleEditAdminMixin, RefuseRestrictedPostsMixin, SimpleHistor
     shows the old version read-only.
     """
 
+    def history_view(self, request, object_id, extra_context=None):
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None  # no object has such a key; looking its history up would fail
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not str(version_id).isdigit():
+            raise Http404  # a version is a number; anything else would fail looking it up
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied(
                 _("Old versions can only be viewed. To restore a value, change it in the form. Nothing was saved.")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ceremony.admin_permissions import FieldPermissionsMixin, RefuseRestrictedPostsMixin
+from ceremony.odd_requests import CheckedRequestsMixin
 from ceremony.stale_edits import StaleEditAdminMixin, StaleEditInlineMixin
 
 from .enums import VerificationStatus
@@ -56,7 +57,7 @@ class FullPowersInline(StaleEditInlineMixin, FieldPermissionsMixin, admin.Stacke
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(StaleEditAdminMixin, RefuseRestrictedPostsMixin, admin.ModelAdmin):
+class SignatoryAdmin(CheckedRequestsMixin, StaleEditAdminMixin, RefuseRestrictedPostsMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "delegation",

@@ -221,6 +221,16 @@ ODD_ADDRESSES = [
     "/admin/delegations/delegation/?arrival_at__lt=9999-12-31T23:59:59-12:00",
     "/admin/ceremony/scheduleitem/?starts_at__day=99999&starts_at__month=1&starts_at__year=0",
     "/admin/ceremony/scheduleitem/?starts_at__year=0",
+    "/admin/delegations/delegation/?arrival_at__year=0",
+    "/admin/delegations/delegation/?arrival_at__year=10000",
+    "/admin/ceremony/scheduleitem/?starts_at__year__gte=0",
+    "/admin/delegations/fullpowers/?issued_on__year=0",
+    "/admin/delegations/signatory/?delegation__arrival_at__year=0",
+    "/admin/delegations/delegation/?name=%00&name=x",
+    "/admin/delegations/delegation/?name=x&name=%00",
+    "/admin/delegations/delegation/abc/history/",
+    "/admin/delegations/delegation/1/history/abc/",
+    "/admin/delegations/delegation/abc/change/",
 ]
 
 
@@ -228,3 +238,17 @@ ODD_ADDRESSES = [
 def test_an_odd_address_gets_a_page_not_an_error(admin_client, world, url):
     response = admin_client.get(url)
     assert response.status_code in (200, 302, 400, 404), response.status_code
+
+
+@pytest.mark.parametrize("chosen", ["abc", "", "1.5", "-1"])
+def test_a_tampered_choice_of_rows_for_an_action_changes_nothing(admin_client, world, chosen):
+    from delegations.models import Delegation
+    from tests.adminpages import admin_url
+
+    before = Delegation.objects.get(pk=world.alpha.pk).token_hash
+    response = admin_client.post(
+        admin_url(Delegation, "changelist"),
+        {"action": "issue_access_links", "_selected_action": [chosen], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    assert Delegation.objects.get(pk=world.alpha.pk).token_hash == before
