@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import close_old_connections, connection
+from django.db.models.signals import pre_save
 from django.test import Client
 from simple_history.signals import pre_create_historical_record
 
@@ -399,3 +400,79 @@ def test_deleting_a_delegation_from_the_list_while_it_saves_its_form_never_deadl
     assert results[0].status_code == 302
     assert results[1].status_code == 404  # the delegation, and its link, are gone
     assert not Delegation.objects.filter(pk=delegation.pk).exists()
+
+
+@pytest.fixture
+def first_save_pauses():
+    """Once the thread named "first" is about to write a member, it pauses a moment: the other post, released
+    then, runs while the first holds what it has locked but has not yet written."""
+    validated = threading.Event()
+
+    def pause(sender, instance, **kwargs):
+        if threading.current_thread().name == "first" and not validated.is_set():
+            validated.set()
+            time.sleep(0.5)
+
+    pre_save.connect(pause, sender=Delegate, dispatch_uid="test-first-pause")
+    yield validated
+    pre_save.disconnect(sender=Delegate, dispatch_uid="test-first-pause")
+
+
+@pytest.mark.parametrize("first", ["organizer", "delegation"])
+def test_an_organizer_and_the_delegation_choosing_heads_at_once_get_one_head_and_no_error(
+    needs_postgresql, first_save_pauses, first
+):
+    ceremony = CeremonyFactory(is_current=True)
+    delegation = DelegationFactory(ceremony=ceremony, country="FR")
+    anne = DelegateFactory(delegation=delegation, name="Anne")
+    DelegateFactory(delegation=delegation, name="Bruno")
+    token = delegation_issue_token(delegation=delegation)
+    bruno_head = {**form_data(delegation), "members-1-is_head": "on"}  # the delegation makes Bruno head
+    protocol = organizer("Protocol")
+    url = admin_url(Delegate, "change", anne.pk)
+    anne_head = {**form_values(protocol.get(url)), "is_head": "on"}  # Protocol makes Anne head
+
+    def organizer_post():
+        if first != "organizer":
+            first_save_pauses.wait(timeout=5)
+        return protocol.post(url, anne_head)
+
+    def delegation_post():
+        if first != "delegation":
+            first_save_pauses.wait(timeout=5)
+        return Client().post(edit_url(token), bruno_head)
+
+    results = run_together(
+        ("first" if first == "organizer" else "second", organizer_post),
+        ("first" if first == "delegation" else "second", delegation_post),
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.status_code for r in results) == [200, 302]
+    assert Delegate.objects.filter(delegation=delegation, is_head=True).count() == 1
+    refused = next(r for r in results if r.status_code == 200)
+    assert "head of delegation" in html.unescape(page_text(refused))
+
+
+def test_two_organizers_making_different_members_head_at_once_get_one_head_and_no_error(
+    needs_postgresql, first_save_pauses
+):
+    ceremony = CeremonyFactory(is_current=True)
+    delegation = DelegationFactory(ceremony=ceremony, country="FR")
+    anne = DelegateFactory(delegation=delegation, name="Anne")
+    bruno = DelegateFactory(delegation=delegation, name="Bruno")
+    lan, minh = organizer("Protocol", "lan"), organizer("Protocol", "minh")
+    anne_url, bruno_url = admin_url(Delegate, "change", anne.pk), admin_url(Delegate, "change", bruno.pk)
+    anne_head = {**form_values(lan.get(anne_url)), "is_head": "on"}
+    bruno_head = {**form_values(minh.get(bruno_url)), "is_head": "on"}
+
+    def second():
+        first_save_pauses.wait(timeout=5)
+        return minh.post(bruno_url, bruno_head)
+
+    results = run_together(("first", lambda: lan.post(anne_url, anne_head)), ("second", second))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert [r.status_code for r in results] == [302, 200]
+    assert "This delegation already has a head of delegation." in page_text(results[1])
+    assert list(Delegate.objects.filter(is_head=True).values_list("name", flat=True)) == ["Anne"]
