@@ -273,6 +273,7 @@ class StaffMemberAdmin(HistoryAdmin):
 
     @admin.action(description=_("Issue a new calendar link (the old one stops working)"), permissions=["issue_links"])
     def issue_calendar_links(self, request, queryset):
+        queryset = queryset.select_related("user", "agency")  # each holder is named by account and agency
         if request.POST.get("post") != "yes":
             return confirm_issue_response(
                 request,
@@ -285,7 +286,7 @@ class StaffMemberAdmin(HistoryAdmin):
                 ),
             )
         links = []
-        for member in queryset.select_related("user"):
+        for member in queryset:
             token = services.staff_issue_token(user=member.user, issued_by=request.user)
             links.append((member, request.build_absolute_uri(reverse("ceremony:staff-calendar", args=[token]))))
         return issued_links_for(request, self, links)

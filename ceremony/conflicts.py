@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from delegations.full_powers import FullPowersState, full_powers_state, needs_full_powers
 from delegations.models import Delegate, Delegation
-from delegations.signing import ceremony_bounds, signs
+from delegations.signing import signs
 
 from .enums import ItemKind, ItemStatus, Visibility
 from .models import ScheduleItem
@@ -343,7 +343,7 @@ def _signing(ceremony, items, invited, delegations, signatories):
 
 
 def _days(ceremony, items):
-    first, last = ceremony_bounds(ceremony)
+    first, last = ceremony.bounds()
     for item in items:
         if item.starts_at < first or item.ends_at > last:
             yield Conflict(

@@ -352,9 +352,12 @@ class Ceremony(PrintableTextMixin, Bilingual, models.Model):
 
     def bounds(self):
         """The first instant of the ceremony's days and the first instant after them, in its zone."""
-        start = datetime.datetime.combine(self.first_day, datetime.time(0), tzinfo=self.zone)
-        end = datetime.datetime.combine(self.last_day + datetime.timedelta(days=1), datetime.time(0), tzinfo=self.zone)
-        return start, end
+        return self._span(self.first_day, self.last_day)
+
+    def _span(self, first, last):
+        """The first instant of day ``first`` and the first after day ``last``, in the ceremony's zone."""
+        start = datetime.datetime.combine(first, datetime.time(0), tzinfo=self.zone)
+        return start, datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(0), tzinfo=self.zone)
 
     def window(self):
         """The first and the last day any time about the ceremony may fall on: a year around its days."""
@@ -363,8 +366,7 @@ class Ceremony(PrintableTextMixin, Bilingual, models.Model):
     def window_errors(self, values):
         """Field errors for those of ``values`` ({field: date, aware datetime or None}) outside the window."""
         first, last = self.window()
-        start = datetime.datetime.combine(first, datetime.time(0), tzinfo=self.zone)
-        end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(0), tzinfo=self.zone)
+        start, end = self._span(first, last)
         errors = {}
         for name, value in values.items():
             if isinstance(value, datetime.datetime):

@@ -82,13 +82,6 @@ def slot_uid(ceremony, delegation):
     return f"signing-{ceremony.slug}-{delegation.pk}"
 
 
-def ceremony_bounds(ceremony):
-    """The first and the last instant of the ceremony's days, in its zone."""
-    start = dt.datetime.combine(ceremony.first_day, dt.time(0), tzinfo=ceremony.zone)
-    end = dt.datetime.combine(ceremony.last_day + dt.timedelta(days=1), dt.time(0), tzinfo=ceremony.zone)
-    return start, end
-
-
 def signing_draw_letter(*, ceremony):
     """Draw the letter by lot and store it; refused once a letter is drawn (clear the order first)."""
     if ceremony.drawn_letter:
@@ -136,7 +129,7 @@ def signing_generate(*, ceremony, starts_at, slot_minutes, room):
     _check_signatories(candidates)
     order = signing_order(ceremony=ceremony, delegations=candidates)
     slot = dt.timedelta(minutes=slot_minutes)
-    _start, last = ceremony_bounds(ceremony)
+    _start, last = ceremony.bounds()
     if starts_at + slot * len(order) > last:
         raise SigningError(
             _("%(count)d slots of %(minutes)d minutes from %(start)s end after the ceremony's last day."),
@@ -182,7 +175,7 @@ def _check_settings(ceremony, starts_at, slot_minutes, room):
         )
     if starts_at is None or timezone.is_naive(starts_at):
         raise SigningError(_("Give the start of the signing as a time with its zone."), code="no_start")
-    first, last = ceremony_bounds(ceremony)
+    first, last = ceremony.bounds()
     if not first <= starts_at < last:
         raise SigningError(
             _("The signing cannot start at %(start)s: the ceremony runs from %(first)s to %(last)s."),

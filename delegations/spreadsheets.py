@@ -211,7 +211,7 @@ class DelegateResource(PlannerResource):
 
     def lock_ceremonies(self, ceremony_ids):
         # Members are in no calendar: the ceremonies are locked first, as every writer does, not touched.
-        list(Ceremony.objects.select_for_update().filter(pk__in=ceremony_ids).order_by("pk").values_list("pk"))
+        Ceremony.objects.lock(ceremony_ids)
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("delegation__ceremony")
