@@ -18,6 +18,8 @@ Environment variables:
     Defaults to SQLite in ``data/planner.sqlite3``.
 ``PLANNER_REQUIRE_2FA``
     Development only (``1`` to ask organizers for a second factor there too); always on when debug is off.
+``PLANNER_SECURITY_CONTACT``
+    Where to report a security problem (``mailto:`` or ``https:``), published at ``/.well-known/security.txt``.
 """
 
 import os
@@ -247,6 +249,9 @@ else:
         "with a second factor in production."
     )
 OTP_TOTP_ISSUER = "Ceremony planner"
+
+# Where to report a security problem, for /.well-known/security.txt (RFC 9116); none published when unset.
+PLANNER_SECURITY_CONTACT = os.environ.get("PLANNER_SECURITY_CONTACT", "").strip()
 # Each wrong code doubles the wait before a device accepts the next one (1 s, 2 s, 4 s, … per device).
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1

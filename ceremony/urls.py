@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path(".well-known/security.txt", views.security_txt, name="security-txt"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("ceremony.app_urls")),
     path("", include("delegations.urls")),

@@ -2,10 +2,12 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -70,3 +72,14 @@ def healthz(request):
     except Exception as exc:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_safe
+def security_txt(request):
+    """Where to report a security problem (RFC 9116), when the deployment names a contact."""
+    contact = settings.PLANNER_SECURITY_CONTACT
+    if not contact:
+        raise Http404("No security contact is published.")
+    expires = (timezone.now() + datetime.timedelta(days=365)).replace(microsecond=0).isoformat()
+    lines = [f"Contact: {contact}", f"Expires: {expires}", "Preferred-Languages: en, vi", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -252,3 +252,20 @@ def test_a_tampered_choice_of_rows_for_an_action_changes_nothing(admin_client, w
     )
     assert response.status_code in (200, 302)
     assert Delegation.objects.get(pk=world.alpha.pk).token_hash == before
+
+
+def test_security_txt_names_the_deployments_contact(client, settings):
+    settings.PLANNER_SECURITY_CONTACT = "mailto:security@planner.example.org"
+
+    response = client.get("/.well-known/security.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "Contact: mailto:security@planner.example.org"
+    assert lines[1].startswith("Expires: ") and lines[2] == "Preferred-Languages: en, vi"
+
+
+def test_security_txt_is_not_there_without_a_contact(client, settings):
+    settings.PLANNER_SECURITY_CONTACT = ""
+    assert client.get("/.well-known/security.txt").status_code == 404
