@@ -2,11 +2,12 @@
 
 Every form that changes an existing object carries, hidden, the version of the object it was opened on: the id of
 the object's latest history record (django-simple-history writes one for every change, whoever makes it). When
-the form is saved, the object's row is locked and read again: if since the form was opened someone changed a field
-that this form would write, the save is refused, naming who changed what and when, and what was typed stays in
-the form to review; the hidden version then moves on, so saving again overwrites knowingly. Changes to fields the
-form does not show never stand in the way, and the saved object keeps them, since it takes them from the locked
-row. A form that comes without a version (an old page, a script) is not checked.
+the form is saved, the object's row is locked and read again, and each field someone else changed since is
+compared three ways: a field this form left as it was opened keeps the other's value; one both changed, to
+different values, refuses the save, naming who changed what and when, and what was typed stays in the form to
+review. The form then remembers the version it warned about, so saving it again overwrites just what was shown.
+Fields the form does not write never stand in the way, and the saved object keeps them, since it takes them from
+the locked row. A form that comes without a version (an old page, a script) is not checked.
 
 A post to the admin locks the object's ceremony first (``CeremonyQuerySet.lock``), then the object; a save that
 loses a race for a unique row is validated again, so the form shows the conflict instead of a server error.
