@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import admin_users, services  # noqa: F401 - admin_users registers the Users admin
-from .admin_links import confirm_issue_response, issued_links_for
+from .admin_links import issue_links_action
 from .admin_permissions import FieldPermissionsMixin, HistoryAdmin
 from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
 from .admin_spreadsheets import SpreadsheetMixin
@@ -273,20 +273,16 @@ class StaffMemberAdmin(HistoryAdmin):
 
     @admin.action(description=_("Issue a new calendar link (the old one stops working)"), permissions=["issue_links"])
     def issue_calendar_links(self, request, queryset):
-        queryset = queryset.select_related("user", "agency")  # each holder is named by account and agency
-        if request.POST.get("post") != "yes":
-            return confirm_issue_response(
-                request,
-                self,
-                queryset,
-                title=_("Issue new calendar links?"),
-                warning=_(
-                    "Each organizer's current calendar link stops working at once; calendar apps subscribed to "
-                    "it stop receiving changes until the new link is added."
-                ),
-            )
-        links = []
-        for member in queryset:
-            token = services.staff_issue_token(user=member.user, issued_by=request.user)
-            links.append((member, request.build_absolute_uri(reverse("ceremony:staff-calendar", args=[token]))))
-        return issued_links_for(request, self, links)
+        return issue_links_action(
+            self,
+            request,
+            queryset.select_related("user", "agency"),  # each holder is named by account and agency
+            title=_("Issue new calendar links?"),
+            warning=_(
+                "Each organizer's current calendar link stops working at once; calendar apps subscribed to "
+                "it stop receiving changes until the new link is added."
+            ),
+            issue=lambda member: reverse(
+                "ceremony:staff-calendar", args=[services.staff_issue_token(user=member.user, issued_by=request.user)]
+            ),
+        )

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ceremony.admin_links import confirm_issue_response, issued_links_for
+from ceremony.admin_links import issue_links_action
 from ceremony.admin_permissions import FieldPermissionsMixin, HistoryAdmin
 from ceremony.admin_protocol import ConflictWarningsMixin
 from ceremony.admin_spreadsheets import SpreadsheetMixin
@@ -119,23 +119,21 @@ class DelegationAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
 
     @admin.action(description=_("Issue a new access link (the old one stops working)"), permissions=["issue_links"])
     def issue_access_links(self, request, queryset):
-        if request.POST.get("post") != "yes":
-            return confirm_issue_response(
-                request,
-                self,
-                queryset,
-                title=_("Issue new access links?"),
-                warning=_(
-                    "For each delegation below, its current link stops working at once: its page, its form and "
-                    "its calendar. The new links are shown once, on the next page; send each delegation its own. "
-                    "Whoever holds a link acts as the delegation, so you are recorded as its issuer."
-                ),
-            )
-        links = []
-        for delegation in queryset:
-            token = services.delegation_issue_token(delegation=delegation, issued_by=request.user)
-            links.append((delegation, request.build_absolute_uri(reverse("delegations:calendar", args=[token]))))
-        return issued_links_for(request, self, links)
+        return issue_links_action(
+            self,
+            request,
+            queryset,
+            title=_("Issue new access links?"),
+            warning=_(
+                "For each delegation below, its current link stops working at once: its page, its form and "
+                "its calendar. The new links are shown once, on the next page; send each delegation its own. "
+                "Whoever holds a link acts as the delegation, so you are recorded as its issuer."
+            ),
+            issue=lambda delegation: reverse(
+                "delegations:calendar",
+                args=[services.delegation_issue_token(delegation=delegation, issued_by=request.user)],
+            ),
+        )
 
 
 class HasFullPowersFilter(admin.SimpleListFilter):
