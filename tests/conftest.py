@@ -26,6 +26,17 @@ def seeded(db):
 
 
 @pytest.fixture(autouse=True)
+def _english_to_begin_with():
+    """Each test starts in the default language: a request in Vietnamese leaves its language active in the thread
+    (the middleware activates, nothing deactivates), and lazy messages would follow it into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Built feeds are cached by ETag; each test starts without any."""
     from django.core.cache import cache
