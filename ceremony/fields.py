@@ -67,11 +67,11 @@ def day_range_error(*, first, last, message=None):
     )
 
 
-def plausible_day_error(value, *, first=EARLIEST_DAY, last=LATEST_DAY):
+def plausible_day_error(value, *, first=EARLIEST_DAY, last=LATEST_DAY, message=None):
     """The error for a date outside ``first``…``last`` (by default the plausible years), or None."""
     if value is None or first <= value <= last:
         return None
-    return day_range_error(first=first, last=last)
+    return day_range_error(first=first, last=last, message=message)
 
 
 class NaiveDatetimeError(ValueError):

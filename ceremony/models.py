@@ -383,13 +383,14 @@ class Ceremony(PrintableTextMixin, Bilingual, models.Model):
     def clean(self):
         errors = {}
         for name in ("first_day", "last_day"):
-            error = plausible_day_error(getattr(self, name), first=CEREMONY_FIRST_DAY, last=CEREMONY_LAST_DAY)
+            error = plausible_day_error(
+                getattr(self, name),
+                first=CEREMONY_FIRST_DAY,
+                last=CEREMONY_LAST_DAY,
+                message=_("Enter a day from %(first)s to %(last)s."),
+            )
             if error:
-                errors[name] = day_range_error(
-                    first=CEREMONY_FIRST_DAY,
-                    last=CEREMONY_LAST_DAY,
-                    message=_("Enter a day from %(first)s to %(last)s."),
-                )
+                errors[name] = error
         if errors:
             raise ValidationError(errors)
         if self.first_day and self.last_day and self.last_day < self.first_day:

@@ -240,23 +240,26 @@ class StaleEditFormSetMixin:
                 raise form.stale
 
 
-def _with_version(fieldsets, *, shown):
-    """``fieldsets`` with the hidden versions in the first one when the form can save (``shown``), else nowhere."""
-    fieldsets = [
-        (name, {**options, "fields": [f for f in options["fields"] if f not in (FIELD, WARNED)]})
-        for name, options in fieldsets
-    ]
-    if shown and fieldsets:
-        name, options = fieldsets[0]
-        fieldsets[0] = (name, {**options, "fields": [*options["fields"], FIELD, WARNED]})
-    return fieldsets
-
-
-class StaleEditAdminMixin:
-    """For ModelAdmin classes: forms refuse stale saves, a post locks the object's ceremony first, and a save that
-    loses a race for a unique row (two organizers adding the same delegation at once) is validated again."""
+class _VersionFieldsets:
+    """The hidden versions go in the first fieldset of a form that can save, and nowhere else (a form for reading
+    shows every field read-only, the versions too, were they listed)."""
 
     form = StaleEditForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in (FIELD, WARNED)]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        if obj is not None and fieldsets and self.has_change_permission(request, obj):
+            name, options = fieldsets[0]
+            fieldsets[0] = (name, {**options, "fields": [*options["fields"], FIELD, WARNED]})
+        return fieldsets
+
+
+class StaleEditAdminMixin(_VersionFieldsets):
+    """For ModelAdmin classes: forms refuse stale saves, a post locks the object's ceremony first, and a save that
+    loses a race for a unique row (two organizers adding the same delegation at once) is validated again."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -268,10 +271,6 @@ class StaleEditAdminMixin:
             # the form now shows the conflict as its error, with what was typed.
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def get_fieldsets(self, request, obj=None):
-        shown = obj is not None and self.has_change_permission(request, obj)
-        return _with_version(super().get_fieldsets(request, obj), shown=shown)
-
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         # Within the admin's transaction of a save or a deletion (a view may look first, outside it).
@@ -280,17 +279,11 @@ class StaleEditAdminMixin:
         return obj
 
 
-class StaleEditInlineMixin:
+class StaleEditInlineMixin(_VersionFieldsets):
     """For inlines: each row refuses a stale save (see StaleEditAdminMixin)."""
-
-    form = StaleEditForm
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         if not issubclass(formset, StaleEditFormSetMixin):
             formset = type(formset.__name__, (StaleEditFormSetMixin, formset), {})
         return formset
-
-    def get_fieldsets(self, request, obj=None):
-        shown = obj is not None and self.has_change_permission(request, obj)
-        return _with_version(super().get_fieldsets(request, obj), shown=shown)
