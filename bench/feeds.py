@@ -19,7 +19,7 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ceremony.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planner.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("PLANNER_DATA_DIR", tempfile.mkdtemp(prefix="planner-bench-"))
 
@@ -33,10 +33,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from ceremony.demo import generate_demo  # noqa: E402
 from ceremony.models import Ceremony, ScheduleItem  # noqa: E402
 from delegations.models import Delegation  # noqa: E402
 from delegations.services import delegation_issue_token  # noqa: E402
+from planner.demo import generate_demo  # noqa: E402
 
 SIZES = [100, 1_000, 5_000]
 REPEAT = 5

@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ceremony.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planner.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("PLANNER_DATA_DIR", tempfile.mkdtemp(prefix="planner-bench-"))
 
@@ -42,9 +42,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from ceremony.demo import generate_demo  # noqa: E402
 from ceremony.models import Ceremony, ScheduleItem, Source  # noqa: E402
 from delegations.models import Delegate  # noqa: E402
+from planner.demo import generate_demo  # noqa: E402
 from tests.adminpages import form_values, shown_messages  # noqa: E402
 
 SIZES = [1_000, 5_000]

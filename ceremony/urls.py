@@ -1,15 +1,16 @@
-"""URLs of the planner; those of DESIGN.md are stable because calendars depend on them."""
+"""URLs of the programme app (namespace ``ceremony``); calendar subscriptions depend on them."""
 
-from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 
-from . import views
+from . import feeds, views
+
+app_name = "ceremony"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("healthz", views.healthz, name="healthz"),
-    path(".well-known/security.txt", views.security_txt, name="security-txt"),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("ceremony.app_urls")),
-    path("", include("delegations.urls")),
+    path("", views.programme, name="programme"),
+    path("about/", views.about, name="about"),
+    path("programme.ics", feeds.programme, name="programme-ics"),
+    path("items/<str:uid>.ics", feeds.item_ics, name="item-ics"),
+    # Token URLs take any string; the view answers 404, so a malformed token looks like a wrong one.
+    path("staff/<str:token>/calendar.ics", feeds.staff_calendar, name="staff-calendar"),
 ]

@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 
 from ceremony.enums import ItemStatus, Visibility
 from ceremony.models import StaffMember
-from ceremony.seeding import seed_ceremony
 from ceremony.services import staff_issue_token
 from delegations.services import delegation_issue_token
+from planner.seeding import seed_ceremony
 from tests.factories import (
     AgencyFactory,
     CeremonyFactory,

@@ -11,10 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ceremony.conflicts import ceremony_conflicts
-from ceremony.demo import DEMO_NOTES, DemoError, generate_demo
 from ceremony.models import Ceremony, ScheduleItem
 from delegations.models import Delegate, Delegation
 from delegations.run_sheet import signing_run_sheet
+from planner.demo import DEMO_NOTES, DemoError, generate_demo
 
 pytestmark = pytest.mark.django_db
 

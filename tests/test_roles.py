@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from ceremony.enums import ItemKind, Visibility
 from ceremony.models import Ceremony, ScheduleItem, StaffMember
-from ceremony.seeding import SEED_REASON
 from ceremony.services import CANCELLED_REASON
 from delegations.enums import ClearanceStatus, Rank, VerificationStatus
 from delegations.models import Delegate, Delegation, FullPowers, Signatory
+from planner.seeding import SEED_REASON
 from tests.adminpages import admin_url, form_values, page_text, plain, run_action, shown_messages
 from tests.factories import (
     DelegateFactory,

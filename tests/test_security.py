@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def production_env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PLANNER_"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="ceremony.settings",
+        DJANGO_SETTINGS_MODULE="planner.settings",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="Xq8-Lm3_Zp7w" * 5,
         DJANGO_ALLOWED_HOSTS="planner.example.org",

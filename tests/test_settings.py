@@ -19,9 +19,9 @@ PROBE = (
 
 
 def run_settings(tmp_path, **env):
-    """Import ceremony.settings in a fresh interpreter with only the given planner variables."""
+    """Import planner.settings in a fresh interpreter with only the given planner variables."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PLANNER_"))}
-    clean.update({"DJANGO_SETTINGS_MODULE": "ceremony.settings", "PLANNER_DATA_DIR": str(tmp_path / "data")}, **env)
+    clean.update({"DJANGO_SETTINGS_MODULE": "planner.settings", "PLANNER_DATA_DIR": str(tmp_path / "data")}, **env)
     return subprocess.run(
         [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
     )
@@ -100,7 +100,7 @@ def test_sqlite_file_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     # The suite's own SQLite database lives in memory, where WAL does not apply: read the file the planner opens
     # by default (no DATABASE_URL), in a fresh interpreter.
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PLANNER_"))}
-    clean.update(DJANGO_SETTINGS_MODULE="ceremony.settings", PLANNER_DATA_DIR=str(tmp_path / "data"), DJANGO_DEBUG="1")
+    clean.update(DJANGO_SETTINGS_MODULE="planner.settings", PLANNER_DATA_DIR=str(tmp_path / "data"), DJANGO_DEBUG="1")
     result = subprocess.run(
         [sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
     )

@@ -81,7 +81,7 @@ def seeded_live(live_server):
     tests/conftest.py uses the non-transactional ``db`` and would be invisible to the server.
     """
     from ceremony.models import Ceremony
-    from ceremony.seeding import seed_ceremony
+    from planner.seeding import seed_ceremony
 
     seed_ceremony()
     return Ceremony.objects.get(slug="hanoi-2025")

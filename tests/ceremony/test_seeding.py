@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 
 from ceremony.enums import ItemStatus, Visibility
 from ceremony.models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, Venue
-from ceremony.seeding import DEFAULT_SEEDS_DIR, SeedError, seed_ceremony
 from delegations.models import Delegation, State
+from planner.seeding import DEFAULT_SEEDS_DIR, SeedError, seed_ceremony
 from tests.factories import hanoi
 
 pytestmark = pytest.mark.django_db

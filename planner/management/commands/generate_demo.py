@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ceremony.demo import DemoError, demo_counts, generate_demo
 from ceremony.models import Ceremony
+from planner.demo import DemoError, demo_counts, generate_demo
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ceremony.seeding import DEFAULT_SEEDS_DIR, OUTCOMES, SeedError, seed_ceremony
+from planner.seeding import DEFAULT_SEEDS_DIR, OUTCOMES, SeedError, seed_ceremony
 
 
 class Command(BaseCommand):

@@ -19,9 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_countries import countries
 
+from ceremony.models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, Venue
 from delegations.models import Delegation, State
-
-from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, Venue
 
 DEFAULT_SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 

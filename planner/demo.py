@@ -18,6 +18,9 @@ from datetime import datetime, time, timedelta
 
 from django.db import transaction
 
+from ceremony.enums import ItemKind, ItemStatus, RoomKind, Visibility
+from ceremony.feeds_state import feeds_touch
+from ceremony.models import Agency, Room, ScheduleItem
 from delegations.enums import (
     AccreditationStatus,
     ClearanceStatus,
@@ -30,10 +33,6 @@ from delegations.enums import (
 from delegations.full_powers import needs_full_powers
 from delegations.models import Delegate, Delegation, FullPowers, State, sort_key
 from delegations.signing import SigningError, signing_draw_letter, signing_generate
-
-from .enums import ItemKind, ItemStatus, RoomKind, Visibility
-from .feeds_state import feeds_touch
-from .models import Agency, Room, ScheduleItem
 
 DEMO_MARK = "[Demo]"
 DEMO_NOTES = "[Demo] synthetic data"

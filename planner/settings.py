@@ -97,7 +97,7 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "ceremony.apps.PlannerAdminConfig",
+    "planner.apps.PlannerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "ceremony",
     "delegations",
+    # The project: settings, URLs, the admin site, and what spans both apps (seeding, demo data, roles' groups).
+    "planner",
 ]
 
 MIDDLEWARE = [
@@ -138,7 +140,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "ceremony.urls"
+ROOT_URLCONF = "planner.urls"
 
 TEMPLATES = [
     {
@@ -156,7 +158,7 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "ceremony.wsgi.application"
+WSGI_APPLICATION = "planner.wsgi.application"
 
 
 def _databases():

@@ -6,10 +6,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .admin_links import issued_links_response
-from .models import Ceremony, StaffMember
-from .services import staff_issue_token
-from .two_factor_views import TwoFactorAdmin
+from ceremony.admin_links import issued_links_response
+from ceremony.models import Ceremony, StaffMember
+from ceremony.services import staff_issue_token
+from ceremony.two_factor_views import TwoFactorAdmin
 
 
 class PlannerAdminSite(admin.AdminSite):
@@ -35,7 +35,7 @@ class PlannerAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The app list, with the readiness dashboard of the current ceremony above it."""
-        from .dashboard import readiness
+        from ceremony.dashboard import readiness
 
         ceremony = self.each_context(request)["ceremony"]
         if ceremony is not None and request.user.has_perm("delegations.view_delegation"):

@@ -1,9 +1,0 @@
-"""WSGI entry point, e.g. ``gunicorn ceremony.wsgi``."""
-
-import os
-
-from django.core.wsgi import get_wsgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ceremony.settings")
-
-application = get_wsgi_application()
