@@ -22,7 +22,7 @@ from delegations.models import Delegation
 from .enums import Visibility
 from .ical import build_calendar
 from .models import Ceremony, ScheduleItem, StaffMember
-from .privacy import private_link
+from .private_links import private_link
 from .tokens import DELEGATION, find_by_token, item_link_holder, item_link_key, item_link_valid
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"

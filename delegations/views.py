@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ceremony import selectors
 from ceremony.models import Ceremony
-from ceremony.privacy import private_link
+from ceremony.private_links import private_link
 from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
 

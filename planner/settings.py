@@ -310,7 +310,7 @@ CONTENT_SECURITY_POLICY = {
 if env_bool("DJANGO_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     PLANNER_PROXY_COUNT = _proxy_count()
-    AXES_CLIENT_IP_CALLABLE = "ceremony.proxies.client_ip"
+    AXES_CLIENT_IP_CALLABLE = "ceremony.client_ip.client_ip"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 if not DEBUG:

@@ -157,7 +157,7 @@ def _proxy_settings(tmp_path, **extra):
 
 def test_behind_a_proxy_wrong_passwords_lock_out_only_the_client_that_sent_them(client, settings, tmp_path):
     resolver, count = _proxy_settings(tmp_path).stdout.split()
-    assert (resolver, count) == ("ceremony.proxies.client_ip", "1")
+    assert (resolver, count) == ("ceremony.client_ip.client_ip", "1")
     settings.AXES_CLIENT_IP_CALLABLE, settings.PLANNER_PROXY_COUNT = resolver, int(count)
     get_user_model().objects.create_user("officer", password="right-password-123", is_staff=True)
     # Both reach the planner through the same proxy, which appends each client's address.
@@ -174,7 +174,7 @@ def test_behind_a_proxy_wrong_passwords_lock_out_only_the_client_that_sent_them(
 
 
 def test_the_number_of_proxies_comes_from_the_environment(tmp_path):
-    assert _proxy_settings(tmp_path, DJANGO_PROXY_COUNT="2").stdout.split() == ["ceremony.proxies.client_ip", "2"]
+    assert _proxy_settings(tmp_path, DJANGO_PROXY_COUNT="2").stdout.split() == ["ceremony.client_ip.client_ip", "2"]
 
 
 @pytest.mark.parametrize("count", ["0", "two", "-1"])

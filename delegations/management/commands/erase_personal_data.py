@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from delegations.privacy import delegate_erase, delegate_find
+from delegations.personal_data import delegate_erase, delegate_find
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from delegations.privacy import delegate_export
+from delegations.personal_data import delegate_export
 
 
 class Command(BaseCommand):

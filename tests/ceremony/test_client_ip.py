@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from ceremony.proxies import client_ip
+from ceremony.client_ip import client_ip
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from delegations.enums import Rank
 from delegations.models import Delegate, Delegation
-from delegations.privacy import ERASED_REASON
+from delegations.personal_data import ERASED_REASON
 from delegations.views import SELF_SERVICE_REASON
 from tests.adminpages import add_inline_row, admin_url, form_values
 from tests.delegations.test_views import form_data
