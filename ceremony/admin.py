@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import admin_users, services  # noqa: F401 - admin_users registers the Users admin
+from .admin_conflicts import ConflictWarningsMixin
 from .admin_links import issue_links_action
 from .admin_permissions import FieldPermissionsMixin, HistoryAdmin
-from .admin_protocol import ConflictWarningsMixin, SigningAdminMixin
 from .admin_spreadsheets import SpreadsheetMixin
 from .enums import ItemKind
 from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
@@ -108,19 +108,22 @@ class RoomAdmin(HistoryAdmin):
 
 
 @admin.register(Ceremony)
-class CeremonyAdmin(SigningAdminMixin, HistoryAdmin):
+class CeremonyAdmin(HistoryAdmin):
+    """A ceremony's settings; the delegations app adds the signing desk (delegations.admin_signing_desk)."""
+
+    SIGNING = _("Signing")
+
     list_display = ["name", "city", "first_day", "last_day", "time_zone", "is_current", "host_agency"]
     list_filter = ["is_current"]
     list_select_related = ["host_agency"]
     search_fields = ["name", "name_vi", "treaty_title", "city"]
     autocomplete_fields = ["venue", "host_agency", "signing_room", "source"]
-    readonly_fields = ["signing_links"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "name_vi", "slug", "treaty_title", "treaty_title_vi", "is_current"]}),
         (_("Where and when"), {"fields": ["city", "venue", "time_zone", "first_day", "last_day", "host_agency"]}),
         (
-            _("Signing"),
+            SIGNING,
             {
                 "fields": [
                     "host_country",
@@ -129,7 +132,6 @@ class CeremonyAdmin(SigningAdminMixin, HistoryAdmin):
                     "signing_starts_at",
                     "signing_slot_minutes",
                     "signing_room",
-                    "signing_links",
                 ]
             },
         ),
@@ -144,14 +146,15 @@ class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     list_filter = ["ceremony", "status", "kind", "visibility", "lead_agency", "room"]
     list_select_related = ["ceremony", "room", "lead_agency"]
     search_fields = ["title", "title_vi", "description", "uid"]
-    autocomplete_fields = ["ceremony", "room", "lead_agency", "supporting_agencies", "invited_delegations", "source"]
+    autocomplete_fields = ["ceremony", "room", "lead_agency", "supporting_agencies", "source"]
     date_hierarchy = "starts_at"
     readonly_fields = ["sequence", "created_at", "updated_at"]
     actions = ["cancel_items", "delete_selected"]
     fieldsets = [
         (None, {"fields": ["ceremony", "kind", "title", "title_vi", "status"]}),
         (_("When and where"), {"fields": ["starts_at", "ends_at", "room"]}),
-        (_("Who"), {"fields": ["lead_agency", "supporting_agencies", "visibility", "invited_delegations"]}),
+        # Which delegations are invited: the delegations app adds them below (delegations.admin).
+        (_("Who"), {"fields": ["lead_agency", "supporting_agencies", "visibility"]}),
         (_("Details"), {"fields": ["description", "description_vi", "source"]}),
         (_("Calendar"), {"fields": ["uid", "sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]

@@ -112,11 +112,11 @@ def ceremony_conflicts(*, ceremony):
     invited = defaultdict(set)
     for item_id, delegation_id in (
         ScheduleItem.invited_delegations.through.objects.filter(
-            scheduleitem__ceremony=ceremony,
-            scheduleitem__visibility=Visibility.INVITED,
+            item__ceremony=ceremony,
+            item__visibility=Visibility.INVITED,
         )
-        .exclude(scheduleitem__status=ItemStatus.CANCELLED)
-        .values_list("scheduleitem_id", "delegation_id")
+        .exclude(item__status=ItemStatus.CANCELLED)
+        .values_list("item_id", "delegation_id")
     ):
         invited[item_id].add(delegation_id)
     delegations = {

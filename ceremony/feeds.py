@@ -1,8 +1,12 @@
-"""HTTP for calendars: the public programme, one item, a delegation's and a staff member's feed.
+"""HTTP for calendars: the public programme, one item, a staff member's feed, and what other feeds build on.
 
 Each view first reads one row that carries the ceremony's ``feeds_changed_at``
 and answers a conditional request from it (304 after one query); only then does
 it load the items and build the calendar with :mod:`ceremony.ical`.
+
+Other apps build their feeds on ``calendar_response`` (in the spirit of ``django.contrib.syndication``): the
+delegations app serves a delegation's feed with it (delegations.feeds). An app that links private items from its
+feeds adds an ``item_readers`` function, which says whether a request may read a non-public item.
 """
 
 import hashlib
@@ -17,13 +21,11 @@ from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from delegations.models import Delegation
-
 from .enums import Visibility
 from .ical import build_calendar
 from .models import Ceremony, ScheduleItem, StaffMember
 from .private_links import private_link
-from .tokens import DELEGATION, find_by_token, item_link_holder, item_link_key, item_link_valid
+from .tokens import find_by_token
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Bump when the builder's output changes for the same data, so cached copies are replaced.
@@ -32,7 +34,8 @@ LANGUAGES = ("en", "vi")
 CACHE_SECONDS = 24 * 3600
 
 
-def _language(request):
+def feed_language(request):
+    """The language a calendar is asked for (``?lang=``), English unless Vietnamese is asked."""
     lang = request.GET.get("lang", "en")
     return lang if lang in LANGUAGES else "en"
 
@@ -51,8 +54,15 @@ def _validators(*parts, changed_at):
     return f'"{digest[:40]}"', (last_modified if last_modified < int(timezone.now().timestamp()) else None)
 
 
-def _respond(request, *, etag, last_modified, private, build, lang, filename=None):
-    """A 304 when the client's copy is current, else the calendar ``build()`` returns, in ``lang``."""
+def calendar_response(request, *parts, changed_at, build, lang, private, filename=None):
+    """The HTTP answer for a calendar: a 304 when the client's copy is current, else the text ``build()`` returns,
+    in ``lang``, cached until the next change.
+
+    ``parts`` name the feed and its audience (e.g. ``"programme", ceremony.pk, lang``), ``changed_at`` is the last
+    change of anything it shows (the ceremony's ``feeds_changed_at``); together they make its ETag. ``private``
+    feeds (behind a secret link) are never kept by shared caches.
+    """
+    etag, last_modified = _validators(*parts, changed_at=changed_at)
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         # Equal validators mean equal bytes, so a body built once serves every poll until the next change.
@@ -88,8 +98,7 @@ def programme(request):
     ceremony = Ceremony.objects.current()
     if ceremony is None:
         raise Http404("No ceremony yet.")
-    lang = _language(request)
-    etag, last_modified = _validators("programme", ceremony.pk, lang, changed_at=ceremony.feeds_changed_at)
+    lang = feed_language(request)
 
     def build():
         items = ScheduleItem.objects.filter(ceremony=ceremony).public().for_calendar()
@@ -100,35 +109,30 @@ def programme(request):
             url_for=lambda item: request.build_absolute_uri(reverse("ceremony:item-ics", args=[item.uid])),
         )
 
-    return _respond(request, etag=etag, last_modified=last_modified, private=False, build=build, lang=lang)
+    return calendar_response(
+        request,
+        "programme",
+        ceremony.pk,
+        lang,
+        changed_at=ceremony.feeds_changed_at,
+        build=build,
+        lang=lang,
+        private=False,
+    )
 
 
-def _may_see(item, *, delegation=None, member=None):
-    if delegation is not None:
-        return ScheduleItem.objects.filter(pk=item.pk).visible_to_delegation(delegation).exists()
-    if member is not None:
-        return ScheduleItem.objects.filter(pk=item.pk).for_agency(member.agency).exists()
-    return False
+#: Functions ``(item, request) -> bool``: may this request read this non-public item? Apps whose private links
+#: carry item links add theirs when ready (delegations.apps); a staff member's raw token is the programme's own.
+item_readers = []
 
 
-def _item_visible_with_token(item, token):
-    """A raw delegation or staff token (the delegation's own page links with it)."""
-    delegation = find_by_token(Delegation.objects.all(), token)
-    if delegation is not None:
-        return _may_see(item, delegation=delegation)
-    return _may_see(item, member=find_by_token(StaffMember.objects.select_related("agency"), token))
-
-
-def _item_visible_with_key(item, key):
-    """A read-only item link from a delegation's feed (see :func:`ceremony.tokens.item_link_key`).
-
-    Staff feeds link to the admin, which asks for a login, so only delegations hold such links.
-    """
-    holder = item_link_holder(key)
-    if holder is None or holder[0] != DELEGATION:
+def _staff_reads(item, request):
+    """A raw staff token (``?token=``) of an agency that leads or supports the item."""
+    token = request.GET.get("token")
+    if not token or "key" in request.GET:
         return False
-    delegation = Delegation.objects.filter(pk=holder[1]).first()
-    return item_link_valid(key, uid=item.uid, holder=delegation) and _may_see(item, delegation=delegation)
+    member = find_by_token(StaffMember.objects.select_related("agency"), token)
+    return member is not None and ScheduleItem.objects.filter(pk=item.pk).for_agency(member.agency).exists()
 
 
 @private_link(plain=True)
@@ -137,54 +141,21 @@ def item_ics(request, uid):
     item = ScheduleItem.objects.for_calendar().filter(uid=uid).first()
     if item is None:
         raise Http404
-    if item.visibility != Visibility.PUBLIC:
-        key, token = request.GET.get("key"), request.GET.get("token")
-        if not (_item_visible_with_key(item, key) if key else _item_visible_with_token(item, token)):
-            raise Http404
-    lang = _language(request)
+    if item.visibility != Visibility.PUBLIC and not any(read(item, request) for read in [*item_readers, _staff_reads]):
+        raise Http404
+    lang = feed_language(request)
     ceremony = item.ceremony
-    etag, last_modified = _validators("item", item.pk, lang, changed_at=ceremony.feeds_changed_at)
-    return _respond(
+    return calendar_response(
         request,
-        etag=etag,
-        last_modified=last_modified,
-        private=item.visibility != Visibility.PUBLIC,
-        filename=f"{item.uid}.ics",
+        "item",
+        item.pk,
+        lang,
+        changed_at=ceremony.feeds_changed_at,
         build=lambda: build_calendar(ceremony=ceremony, items=[item], name=item.localized("title")),
         lang=lang,
+        private=item.visibility != Visibility.PUBLIC,
+        filename=f"{item.uid}.ics",
     )
-
-
-@private_link(plain=True)
-@require_safe
-def delegation_calendar(request, token):
-    delegation = find_by_token(Delegation.objects.select_related("ceremony"), token)
-    if delegation is None:
-        raise Http404
-    ceremony = delegation.ceremony
-    lang = _language(request)
-    etag, last_modified = _validators("delegation", delegation.pk, lang, changed_at=ceremony.feeds_changed_at)
-
-    def build():
-        items = ScheduleItem.objects.visible_to_delegation(delegation).for_calendar()
-        item_url = reverse("ceremony:item-ics", args=["UID"])
-
-        def url_for(item):
-            url = request.build_absolute_uri(item_url.replace("UID", item.uid))
-            if item.visibility == Visibility.PUBLIC:
-                return url
-            # Never the token itself: it also opens the delegation's form, and events get forwarded.
-            return f"{url}?key={item_link_key(uid=item.uid, kind=DELEGATION, holder=delegation)}"
-
-        with_name = _("%(ceremony)s — %(delegation)s")
-        return build_calendar(
-            ceremony=ceremony,
-            items=items,
-            name=with_name % {"ceremony": ceremony.localized("name"), "delegation": delegation.name},
-            url_for=url_for,
-        )
-
-    return _respond(request, etag=etag, last_modified=last_modified, private=True, build=build, lang=lang)
 
 
 @private_link(plain=True)
@@ -197,10 +168,7 @@ def staff_calendar(request, token):
     )
     if member is None or member.ceremony_pk is None:
         raise Http404
-    lang = _language(request)
-    etag, last_modified = _validators(
-        "staff", member.pk, member.agency_id, lang, member.ceremony_pk, changed_at=member.ceremony_stamp
-    )
+    lang = feed_language(request)
 
     def build():
         ceremony = Ceremony.objects.get(pk=member.ceremony_pk)
@@ -215,4 +183,5 @@ def staff_calendar(request, token):
             ),
         )
 
-    return _respond(request, etag=etag, last_modified=last_modified, private=True, build=build, lang=lang)
+    parts = ("staff", member.pk, member.agency_id, lang, member.ceremony_pk)
+    return calendar_response(request, *parts, changed_at=member.ceremony_stamp, build=build, lang=lang, private=True)

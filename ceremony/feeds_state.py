@@ -1,9 +1,10 @@
 """When did anything in a ceremony's calendars last change?
 
 Each ceremony keeps one timestamp, ``feeds_changed_at``, that moves whenever
-an item, its room, venue or agencies, an invitation or a delegation changes or
-is deleted, and an item or delegation moved to another ceremony changes
-both ceremonies' calendars. Feeds derive their ETag and Last-Modified from it, so a calendar
+an item, its room, venue or agencies changes or is deleted, and an item moved to
+another ceremony changes both ceremonies' calendars. Other apps whose rows show in
+calendars follow them with ``follow_rows`` and ``follow_item_relation`` (the
+delegations app: delegations and invitations). Feeds derive their ETag and Last-Modified from it, so a calendar
 app that asks "anything new?" gets its 304 from one cheap query, and a deleted
 item or one that leaves a feed still changes the answer.
 """
@@ -26,7 +27,7 @@ def _remember_ceremony(sender, instance, **kwargs):
 
 
 def _touch_ceremonies(sender, instance, **kwargs):
-    """After an item or a delegation is saved or deleted: its ceremony, and the one it left."""
+    """After a row of a ceremony is saved or deleted: its ceremony, and the one it left."""
     ids = {instance.ceremony_id, getattr(instance, "_feeds_ceremony_id", None)} - {None}
     feeds_touch(ceremony_ids=sorted(ids))
     instance._feeds_ceremony_id = instance.ceremony_id
@@ -37,27 +38,36 @@ def _touch_all(sender, instance, **kwargs):
     feeds_touch()
 
 
-def _touch_m2m(sender, instance, action, **kwargs):
+def _touch_item_relation(sender, instance, action, **kwargs):
     if action.startswith("post_"):
         from .models import ScheduleItem
 
         if isinstance(instance, ScheduleItem):
             feeds_touch(ceremony_ids=[instance.ceremony_id])
-        else:  # changed from the other side (a delegation's or agency's set of items)
+        else:  # changed from the other side (an agency's or a delegation's set of items)
             feeds_touch()
 
 
-def connect():
-    from delegations.models import Delegation
+def follow_rows(model):
+    """The calendars of a ceremony change with every saved or deleted row of ``model`` (which has a ``ceremony``),
+    and both ceremonies' when a row moves from one to the other."""
+    uid = f"feeds_{model._meta.label_lower}"
+    post_init.connect(_remember_ceremony, sender=model, dispatch_uid=uid)
+    for signal in (post_save, post_delete):
+        signal.connect(_touch_ceremonies, sender=model, dispatch_uid=uid)
 
+
+def follow_item_relation(through):
+    """The calendars change with each change of the many-to-many relation ``through`` of schedule items."""
+    m2m_changed.connect(_touch_item_relation, sender=through, dispatch_uid=f"feeds_{through._meta.label_lower}")
+
+
+def connect():
+    """The programme's own models; the delegations app follows its own the same way (its AppConfig.ready)."""
     from .models import Agency, Room, ScheduleItem, Venue
 
-    for model in (ScheduleItem, Delegation):
-        post_init.connect(_remember_ceremony, sender=model, dispatch_uid=f"feeds_{model.__name__}")
-    for signal in (post_save, post_delete):
-        signal.connect(_touch_ceremonies, sender=ScheduleItem, dispatch_uid="feeds_item")
-        signal.connect(_touch_ceremonies, sender=Delegation, dispatch_uid="feeds_delegation")
-        for model in (Room, Venue, Agency):
+    follow_rows(ScheduleItem)
+    for model in (Room, Venue, Agency):
+        for signal in (post_save, post_delete):
             signal.connect(_touch_all, sender=model, dispatch_uid=f"feeds_{model.__name__}")
-    for through in (ScheduleItem.invited_delegations.through, ScheduleItem.supporting_agencies.through):
-        m2m_changed.connect(_touch_m2m, sender=through, dispatch_uid=f"feeds_{through.__name__}")
+    follow_item_relation(ScheduleItem.supporting_agencies.through)

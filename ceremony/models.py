@@ -481,16 +481,6 @@ class ScheduleItemQuerySet(LockingDeleteQuerySet):
     def public(self):
         return self.filter(visibility=Visibility.PUBLIC)
 
-    def visible_to_delegation(self, delegation):
-        """Public and all-delegation items, and the items this delegation is invited to."""
-        invited = ScheduleItem.invited_delegations.through.objects.filter(
-            scheduleitem_id=models.OuterRef("pk"), delegation_id=delegation.pk
-        )
-        return self.filter(ceremony_id=delegation.ceremony_id).filter(
-            Q(visibility__in=[Visibility.PUBLIC, Visibility.DELEGATIONS])
-            | Q(visibility=Visibility.INVITED) & models.Exists(invited)
-        )
-
     def for_agency(self, agency):
         """Everything the agency leads or supports, staff-only items included."""
         supported = ScheduleItem.supporting_agencies.through.objects.filter(
@@ -499,8 +489,9 @@ class ScheduleItemQuerySet(LockingDeleteQuerySet):
         return self.filter(Q(lead_agency_id=agency.pk) | models.Exists(supported))
 
 
-# The many-to-many relations recorded in each version of an item.
-ITEM_HISTORY_M2M = ("invited_delegations", "supporting_agencies")
+# The many-to-many relations recorded in each version of an item (who is invited is the delegations app's:
+# its Invitation keeps its own history).
+ITEM_HISTORY_M2M = ("supporting_agencies",)
 
 
 class ScheduleItem(PrintableTextMixin, Bilingual, models.Model):
@@ -537,13 +528,6 @@ class ScheduleItem(PrintableTextMixin, Bilingual, models.Model):
     visibility = models.CharField(
         _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.INTERNAL
     )
-    invited_delegations = models.ManyToManyField(
-        "delegations.Delegation",
-        verbose_name=_("invited delegations"),
-        related_name="invited_items",
-        blank=True,
-        help_text=_("Only for items whose visibility is “invited delegations only”."),
-    )
     status = models.CharField(_("status"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.TENTATIVE)
     sequence = models.PositiveIntegerField(
         _("revision"), default=0, editable=False, help_text=_("Raised when the time, room or status changes.")
@@ -556,7 +540,7 @@ class ScheduleItem(PrintableTextMixin, Bilingual, models.Model):
 
     objects = ScheduleItemQuerySet.as_manager()
 
-    # Who was invited, and which agencies supported, belong to the item's history too.
+    # Which agencies supported belongs to the item's history too.
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=list(ITEM_HISTORY_M2M))
 
     class Meta:

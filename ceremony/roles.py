@@ -1,10 +1,12 @@
 """The organizers' groups and what each may do (DESIGN.md, "Roles").
 
-A migration creates the groups from ``ROLES``; running ``groups_sync()`` again
-(``manage.py create_organizer`` does) brings them back in line after a change here.
-Field-level rules sit on top: ``FIELD_OWNERS`` names the permission that owns each editable field of every
-model, enforced by the admin's ``FieldPermissionsMixin`` and by spreadsheet imports; and ``ITEM_KINDS`` limits
-which schedule items a group changes.
+The groups are brought in line with ``ROLES`` after every migrate (planner.apps); running ``groups_sync()``
+again (``manage.py create_organizer`` does) does it too. Field-level rules sit on top: ``FIELD_OWNERS`` names the
+permission that owns each editable field of every model, enforced by the admin's ``FieldPermissionsMixin`` and by
+spreadsheet imports; and ``ITEM_KINDS`` limits which schedule items a group changes.
+
+This module holds the programme's rules and the mechanism. Another app adds the rules of its own models with
+``register`` (the delegations app: delegations.roles), so each app's rules sit beside its models.
 """
 
 from .enums import ItemKind
@@ -18,7 +20,6 @@ ALL = ("view", "add", "change", "delete")
 MODELS = {
     "ceremony": ["ceremony", "agency", "official", "venue", "room", "scheduleitem", "milestone", "keyfigure",
                  "source", "staffmember"],
-    "delegations": ["state", "delegation", "delegate", "fullpowers", "signatory"],
 }  # fmt: skip
 
 # (app, model) -> actions, per group; anything not listed is view-only for every group.
@@ -31,47 +32,27 @@ ROLES = {
         ("ceremony", "keyfigure"): ALL,
         ("ceremony", "official"): ALL,
         ("ceremony", "source"): EDIT,
-        ("delegations", "delegation"): ALL,
-        ("delegations", "delegate"): ALL,
-        ("delegations", "fullpowers"): ALL,
-        ("delegations", "signatory"): EDIT,
-        ("delegations", "state"): VIEW,
     },
     # Ministry of Public Security: accreditation, clearances, rooms, all items.
     SECURITY: {
         ("ceremony", "scheduleitem"): ALL,
         ("ceremony", "room"): ALL,
         ("ceremony", "venue"): ALL,
-        ("delegations", "delegate"): ("view", "change"),
     },
     # Arrivals, hotels, transport.
     LOGISTICS: {
         ("ceremony", "scheduleitem"): EDIT,
-        ("delegations", "delegation"): ("view", "change"),
     },
     VIEWER: {},
 }
 
 # Extra permissions beyond add/change/delete/view, each defined in a model's Meta.permissions.
-EXTRA = {
-    SECURITY: [("delegations", "change_clearance")],
-    PROTOCOL: [
-        ("delegations", "verify_full_powers"),
-        ("delegations", "change_delegation_details"),
-        ("delegations", "issue_access_link"),
-    ],
-    LOGISTICS: [],
-    VIEWER: [],
-}
+EXTRA = {PROTOCOL: [], SECURITY: [], LOGISTICS: [], VIEWER: []}
 
 # Who changes each field: every editable field of every model, under the permission that owns it. A field owned
 # by the model's own "change" permission is changed by every group that may change the model; the others only by
 # the holders of a narrower permission, and everyone else sees them read-only (a posted change is refused). A new
-# field without an owner here fails the suite (tests/test_roles.py).
-DETAILS = "delegations.change_delegation_details"  # Protocol: who a delegation and its members are, where it signs
-CLEARANCE = "delegations.change_clearance"  # Security: accreditation and security clearance
-VERIFY = "delegations.verify_full_powers"  # Protocol: judging full powers
-ISSUE_LINKS = "delegations.issue_access_link"  # Protocol: a delegation's private link (rotating it cuts off the old)
+# field without an owner here or in another app's rules fails the suite (tests/ceremony/test_roles.py).
 
 FIELD_OWNERS = {
     "ceremony.source": {"ceremony.change_source": ("key", "kind", "title", "publisher", "published_on", "url", "note")},
@@ -97,7 +78,7 @@ FIELD_OWNERS = {
     "ceremony.scheduleitem": {
         "ceremony.change_scheduleitem": (
             "ceremony", "uid", "title", "title_vi", "description", "description_vi", "kind", "starts_at", "ends_at",
-            "room", "lead_agency", "supporting_agencies", "visibility", "invited_delegations", "status", "source",
+            "room", "lead_agency", "supporting_agencies", "visibility", "status", "source",
         ),
     },
     "ceremony.milestone": {
@@ -115,33 +96,36 @@ FIELD_OWNERS = {
     # Administrators only: which account is which agency's organizer decides whose staff-only items its calendar
     # link shows, and the link is issued by that member or an administrator (ceremony.services).
     "ceremony.staffmember": {"ceremony.change_staffmember": ("user", "agency")},
-    "delegations.state": {"delegations.change_state": ("country", "name", "membership", "source")},
-    # Logistics records arrivals, departures and hotels; who a delegation is, whether it comes and signs, and
-    # where it signs are Protocol's (withdrawing gives up the signing slot).
-    "delegations.delegation": {
-        DETAILS: ("ceremony", "kind", "country", "name", "status", "intends_to_sign", "signing_order"),
-        "delegations.change_delegation": (
-            "liaison_officer", "contact_email", "contact_phone", "arrival_at", "departure_at", "hotel", "notes",
-        ),
-    },
-    # Security changes accreditation and clearance; Protocol who the person is and which delegation they are in.
-    "delegations.delegate": {
-        DETAILS: ("delegation", "name", "position", "rank", "is_head", "is_signatory", "email", "phone"),
-        CLEARANCE: ("accreditation_status", "clearance_status"),
-    },
-    "delegations.fullpowers": {
-        "delegations.change_fullpowers": (
-            "signatory", "issuing_authority", "issued_on", "copy_received_on", "original_presented_on", "notes",
-        ),
-        VERIFY: ("verification_status", "verified_by", "verified_at"),
-    },
 }  # fmt: skip
 
 # model label -> {field: the permission that owns it}
-FIELD_PERMISSIONS = {
-    model: {field: permission for permission, fields in owners.items() for field in fields}
-    for model, owners in FIELD_OWNERS.items()
-}
+FIELD_PERMISSIONS = {}
+
+
+def _owners_by_field():
+    FIELD_PERMISSIONS.update(
+        {
+            model: {field: permission for permission, fields in owners.items() for field in fields}
+            for model, owners in FIELD_OWNERS.items()
+        }
+    )
+
+
+_owners_by_field()
+
+
+def register(app_label, *, models, roles, extra, field_owners):
+    """Add an app's rules: its ``models`` (names), each group's ``roles`` on them and ``extra`` permissions,
+    and the ``field_owners`` of their fields, in the shapes of this module's own tables. Registering again
+    (a module reloaded) replaces, never duplicates."""
+    MODELS[app_label] = list(models)
+    for group, grants in roles.items():
+        ROLES[group].update(grants)
+    for group, permissions in extra.items():
+        EXTRA[group] = [*(p for p in EXTRA[group] if p not in permissions), *permissions]
+    FIELD_OWNERS.update(field_owners)
+    _owners_by_field()
+
 
 # Kinds of schedule item a group adds and changes; the others it sees read-only. Logistics plans the
 # transport, not the ceremony: signing slots, speeches and who is invited are Protocol's and Security's.

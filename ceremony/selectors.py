@@ -1,11 +1,11 @@
-"""Reads for the public and delegation pages."""
+"""Reads for the programme pages (the delegation's page adds its own: delegations.selectors)."""
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from .enums import ItemKind, ItemStatus, Visibility
+from .enums import ItemKind
 from .models import ScheduleItem
 
 
@@ -41,11 +41,6 @@ def programme_days(*, ceremony, day=None, kind=None):
     return days
 
 
-def delegation_schedule(*, delegation):
-    """What the delegation sees: public, all-delegation and its invited items, with the cancelled ones."""
-    return list(ScheduleItem.objects.visible_to_delegation(delegation).for_calendar())
-
-
 def changed_since(items, moment):
     """What a returning visitor should look at, newest change first.
 
@@ -58,14 +53,3 @@ def changed_since(items, moment):
         since = timezone.now() - datetime.timedelta(days=2)
         changed = (item for item in items if item.sequence and item.updated_at > since)
     return sorted(changed, key=lambda item: item.updated_at, reverse=True)
-
-
-def signing_slots(items, delegation):
-    """The delegation's own signing items among ``items`` (invited, kind signing, not cancelled)."""
-    return [
-        item
-        for item in items
-        if item.kind == ItemKind.SIGNING
-        and item.status != ItemStatus.CANCELLED
-        and item.visibility == Visibility.INVITED
-    ]

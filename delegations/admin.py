@@ -6,18 +6,20 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ceremony.admin import ScheduleItemAdmin
+from ceremony.admin_conflicts import ConflictWarningsMixin
 from ceremony.admin_links import issue_links_action
 from ceremony.admin_permissions import FieldPermissionsMixin, HistoryAdmin
-from ceremony.admin_protocol import ConflictWarningsMixin
 from ceremony.admin_spreadsheets import SpreadsheetMixin
-from ceremony.models import Ceremony
-from ceremony.roles import ISSUE_LINKS
+from ceremony.models import Ceremony, ScheduleItem
 from ceremony.stale_edits import StaleEditInlineMixin
 
 from . import services
+from .admin_signing_desk import CeremonyWithSigningDeskAdmin
 from .forms import OneHeadFormSet
 from .full_powers import record_verifier
-from .models import Delegate, Delegation, FullPowers, State
+from .models import Delegate, Delegation, FullPowers, Invitation, State
+from .roles import ISSUE_LINKS
 from .signing import signing_withdraw
 from .spreadsheets import DelegateResource, DelegationResource
 
@@ -207,3 +209,53 @@ class FullPowersAdmin(HistoryAdmin):
 
 
 from . import admin_signing  # noqa: E402, F401  the signatories' list registers itself
+
+# --- What the delegations app adds to the programme's admin --------------------------------------------------------
+
+admin.site.unregister(Ceremony)
+admin.site.register(Ceremony, CeremonyWithSigningDeskAdmin)
+
+
+class InvitationInline(admin.TabularInline):
+    """The delegations invited to an item, changed by whoever may change the item (its kind, for Logistics)."""
+
+    model = Invitation
+    fields = ["delegation"]
+    autocomplete_fields = ["delegation"]
+    extra = 0
+    verbose_name = _("invited delegation")
+    verbose_name_plural = _("invited delegations (only for items whose visibility is “invited delegations only”)")
+
+    def _item_admin(self):
+        return self.admin_site._registry[ScheduleItem]
+
+    def has_view_permission(self, request, obj=None):
+        return self._item_admin().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj):
+        item_admin = self._item_admin()
+        return item_admin.has_add_permission(request) if obj is None else item_admin.has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+
+class ScheduleItemWithInvitationsAdmin(ScheduleItemAdmin):
+    """The programme's item admin, with who is invited, and the invitations' history on the item's history page."""
+
+    inlines = [*ScheduleItemAdmin.inlines, InvitationInline]
+    object_history_template = "admin/delegations/item_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        invitations = Invitation.history.none()
+        if str(object_id).isdigit():
+            invitations = Invitation.history.filter(item_id=object_id).select_related("delegation", "history_user")
+        context = {"invitation_history": invitations.order_by("-history_date", "-history_id"), **(extra_context or {})}
+        return super().history_view(request, object_id, context)
+
+
+admin.site.unregister(ScheduleItem)
+admin.site.register(ScheduleItem, ScheduleItemWithInvitationsAdmin)

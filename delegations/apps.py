@@ -6,3 +6,17 @@ class DelegationsConfig(AppConfig):
     name = "delegations"
     verbose_name = _("Delegations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from ceremony import feeds, feeds_state
+
+        from . import invitations, roles  # noqa: F401 - roles adds the delegations rules to the role table
+        from .feeds import delegation_reads_item
+        from .models import Delegation, Invitation
+
+        invitations.connect()
+        if delegation_reads_item not in feeds.item_readers:
+            feeds.item_readers.append(delegation_reads_item)
+        # A delegation's calendar shows its name and its invited items: both move the ceremony's feeds.
+        feeds_state.follow_rows(Delegation)
+        feeds_state.follow_item_relation(Invitation)

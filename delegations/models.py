@@ -13,7 +13,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from ceremony.fields import AwareDateTimeField, PlausibleConstraint
-from ceremony.models import Ceremony, LockingDeleteQuerySet, Source
+from ceremony.models import Ceremony, LockingDeleteQuerySet, ScheduleItem, Source
 from ceremony.text import PrintableTextMixin
 
 from .enums import (
@@ -117,6 +117,15 @@ class Delegation(PrintableTextMixin, models.Model):
         null=True,
         blank=True,
         editable=False,
+    )
+    # The items it is invited to, each through an Invitation; an item lists them as ``item.invited_delegations``.
+    invited_items = models.ManyToManyField(
+        ScheduleItem,
+        verbose_name=_("invited to"),
+        through="Invitation",
+        related_name="invited_delegations",
+        blank=True,
+        editable=False,  # changed through Invitation, by those who change the item (delegations.admin)
     )
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
@@ -223,6 +232,61 @@ class Delegation(PrintableTextMixin, models.Model):
         if not self.name and self.country:
             state = State.objects.filter(country=self.country).only("name").first()
             self.name = state.name if state else self.country.name
+
+
+class Invitation(models.Model):
+    """A delegation invited to a schedule item whose visibility is "invited delegations only".
+
+    Its history (one row when it is made, one when it is withdrawn, each with who and when) is the history of
+    who was invited to the item; the item's history page shows it (delegations.admin).
+    """
+
+    item = models.ForeignKey(
+        ScheduleItem, verbose_name=_("schedule item"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    delegation = models.ForeignKey(
+        Delegation, verbose_name=_("delegation"), on_delete=models.CASCADE, related_name="invitations"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["item", "delegation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "delegation"],
+                name="one_invitation_per_item_and_delegation",
+                violation_error_message=_("This delegation is already invited to this item."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.delegation} → {self.item}"
+
+
+class SigningSlot(models.Model):
+    """The schedule item that is a delegation's place at the signing table (delegations.signing).
+
+    Slots are found by this link, not by their UID: the UID is made once, from the ceremony's slug at the time,
+    and stays what calendars know even when the slug changes. A slot stays linked when it is cancelled, so a
+    delegation that signs again gets the same slot back.
+    """
+
+    delegation = models.OneToOneField(
+        Delegation, verbose_name=_("delegation"), on_delete=models.CASCADE, related_name="signing_slot"
+    )
+    item = models.OneToOneField(
+        ScheduleItem, verbose_name=_("schedule item"), on_delete=models.CASCADE, related_name="signing_slot"
+    )
+
+    class Meta:
+        verbose_name = _("signing slot")
+        verbose_name_plural = _("signing slots")
+
+    def __str__(self):
+        return str(self.item)
 
 
 class Delegate(PrintableTextMixin, models.Model):

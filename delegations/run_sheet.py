@@ -11,7 +11,6 @@ from ceremony.models import ScheduleItem
 
 from .full_powers import FullPowersState, full_powers_state
 from .models import Delegate, Delegation
-from .signing import slot_uid
 
 
 @dataclass(frozen=True)
@@ -27,12 +26,19 @@ class RunSheetRow:
         return self.state.label if self.state else ""
 
 
+def slot_of(delegation):
+    """The delegation's signing slot (an item), or None: a missing reverse one-to-one raises an AttributeError."""
+    slot = getattr(delegation, "signing_slot", None)
+    return slot.item if slot is not None else None
+
+
 def signing_run_sheet(*, ceremony):
     """The order of signing as the stage manager reads it: one row per place, in three queries."""
     delegations = (
         Delegation.objects.filter(ceremony=ceremony)
         .exclude(signing_order=None)
         .order_by("signing_order")
+        .select_related("signing_slot__item__room")
         .prefetch_related(
             Prefetch(
                 "members",
@@ -41,12 +47,6 @@ def signing_run_sheet(*, ceremony):
             )
         )
     )
-    slots = {
-        item.uid: item
-        for item in ScheduleItem.objects.filter(
-            ceremony=ceremony, uid__startswith=f"signing-{ceremony.slug}-"
-        ).select_related("room")
-    }
     rows = []
     for delegation in delegations:
         signatory = delegation.signatories[0] if delegation.signatories else None
@@ -54,7 +54,7 @@ def signing_run_sheet(*, ceremony):
             RunSheetRow(
                 position=delegation.signing_order,
                 delegation=delegation,
-                slot=slots.get(slot_uid(ceremony, delegation)),
+                slot=slot_of(delegation),
                 signatory=signatory,
                 state=full_powers_state(signatory) if signatory else None,
             )

@@ -1,9 +1,9 @@
 """The order of signing and its slots (who needs full powers: ``delegations.full_powers``).
 
 The order of signing puts the host first, then follows the ceremony's rule; each delegation in the
-order gets one ``signing`` schedule item, invited to it alone, whose UID depends only on the
-ceremony and the delegation, so regenerating the order moves slots instead of replacing them and
-calendars follow.
+order gets one ``signing`` schedule item, invited to it alone and linked to it
+(``SigningSlot``), so regenerating the order moves slots instead of replacing them, their
+UIDs stay, and calendars follow.
 """
 
 import bisect
@@ -25,7 +25,8 @@ from ceremony.models import Ceremony, ScheduleItem
 from ceremony.services import schedule_items_cancel
 
 from .enums import DelegationStatus
-from .models import Delegate, Delegation
+from .invitations import invitations_create
+from .models import Delegate, Delegation, Invitation, SigningSlot
 
 
 class SigningError(ValidationError):
@@ -78,8 +79,14 @@ def _checked_letter(ceremony):
 
 
 def slot_uid(ceremony, delegation):
-    """The UID of a delegation's signing slot: the same for every generation, so calendars follow it."""
+    """The UID a delegation's signing slot is made with. Made once: later generations find the slot by
+    their ``SigningSlot``, so it keeps this UID, which calendars follow, even if the slug changes."""
     return f"signing-{ceremony.slug}-{delegation.pk}"
+
+
+def signing_slots(ceremony):
+    """The ceremony's signing slots, cancelled ones included: the items linked to a delegation's place."""
+    return ScheduleItem.objects.filter(ceremony=ceremony, signing_slot__isnull=False)
 
 
 def signing_draw_letter(*, ceremony):
@@ -255,13 +262,21 @@ def _slot_values(ceremony, delegation, position):
 
 def _write_slots(ceremony, order):
     """Make the ceremony's signing slots match ``order`` (already numbered); returns a SlotReport."""
-    prefix = f"signing-{ceremony.slug}-"
-    existing = {item.uid: item for item in ScheduleItem.objects.filter(ceremony=ceremony, uid__startswith=prefix)}
+    existing = {
+        slot.delegation_id: slot.item
+        for slot in SigningSlot.objects.filter(item__ceremony=ceremony).select_related("item")
+    }
+    linked = {item.pk for item in existing.values()}
+    # A delegation without a linked slot whose UID is taken (an item made by hand with that UID): its slot.
+    unlinked = {slot_uid(ceremony, d): d for d in order if d.pk not in existing}
+    if unlinked:
+        for item in ScheduleItem.objects.filter(ceremony=ceremony, uid__in=unlinked, signing_slot=None):
+            existing[unlinked[item.uid].pk] = item
     new, counts = [], {"moved": 0, "unchanged": 0}
     slots = []
     for position, delegation in enumerate(order, start=1):
         values = _slot_values(ceremony, delegation, position)
-        item = existing.pop(slot_uid(ceremony, delegation), None)
+        item = existing.pop(delegation.pk, None)
         if item is None:
             item = ScheduleItem(
                 ceremony=ceremony,
@@ -286,16 +301,16 @@ def _write_slots(ceremony, order):
                 counts["unchanged"] += 1
         slots.append((item, delegation))
     ScheduleItem.objects.bulk_create(new)
+    SigningSlot.objects.bulk_create([SigningSlot(item=i, delegation=d) for i, d in slots if i.pk not in linked])
 
     # Each slot is invited to its delegation alone.
-    Invited = ScheduleItem.invited_delegations.through
     slot_ids = [item.pk for item, _d in slots]
     wanted = {(item.pk, delegation.pk) for item, delegation in slots}
-    present = set(Invited.objects.filter(scheduleitem_id__in=slot_ids).values_list("scheduleitem_id", "delegation_id"))
+    present = set(Invitation.objects.filter(item_id__in=slot_ids).values_list("item_id", "delegation_id"))
     stale = present - wanted
     if stale:
-        Invited.objects.filter(Q(*[Q(scheduleitem_id=i, delegation_id=d) for i, d in stale], _connector=Q.OR)).delete()
-    Invited.objects.bulk_create([Invited(scheduleitem_id=i, delegation_id=d) for i, d in sorted(wanted - present)])
+        Invitation.objects.filter(Q(*[Q(item_id=i, delegation_id=d) for i, d in stale], _connector=Q.OR)).delete()
+    invitations_create([(i, d) for i, d in sorted(wanted - present)])
 
     cancelled = schedule_items_cancel(items=list(existing.values()))  # withdrawn: cancelled, never deleted
     feeds_touch(ceremony_ids=[ceremony.pk])
@@ -329,7 +344,7 @@ def delegation_move_in_order(*, delegation, position):
     order.insert(position - 1, moving)
     _renumber(ceremony, order)
     delegation.signing_order = position
-    has_slots = ScheduleItem.objects.filter(ceremony=ceremony, uid__startswith=f"signing-{ceremony.slug}-").exists()
+    has_slots = signing_slots(ceremony).exists()
     if has_slots and ceremony.signing_starts_at and ceremony.signing_room_id:
         _write_slots(ceremony, order)
     return order
@@ -352,7 +367,7 @@ def signing_withdraw(*, delegation, user=None, reason=WITHDRAWN_REASON):
     Ceremony.objects.lock([ceremony.pk])  # before its slots: the lock order of every writer
     # Its generated slot, and any signing slot organizers made for it by hand.
     slots = ScheduleItem.objects.filter(
-        Q(uid=slot_uid(ceremony, delegation)) | Q(kind=ItemKind.SIGNING, invited_delegations=delegation),
+        Q(signing_slot__delegation=delegation) | Q(kind=ItemKind.SIGNING, invited_delegations=delegation),
         ceremony=ceremony,
         visibility=Visibility.INVITED,
     )
@@ -373,8 +388,7 @@ def signing_order_clear(*, ceremony):
     Returns the number of slots cancelled.
     """
     Ceremony.objects.lock([ceremony.pk])  # before the slots and the delegations: the lock order of every writer
-    slots = ScheduleItem.objects.filter(ceremony=ceremony, uid__startswith=f"signing-{ceremony.slug}-")
-    cancelled = schedule_items_cancel(items=slots)
+    cancelled = schedule_items_cancel(items=signing_slots(ceremony))
     placed = list(Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None))
     for delegation in placed:
         delegation.signing_order = None

@@ -2,9 +2,7 @@
 
 from django.urls import path
 
-from ceremony import feeds
-
-from . import views
+from . import feeds, views
 
 app_name = "delegations"
 

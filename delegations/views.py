@@ -15,14 +15,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from ceremony import selectors
 from ceremony.models import Ceremony
 from ceremony.private_links import private_link
+from ceremony.selectors import changed_since, group_by_day
 from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
 
 from .forms import DelegateFormSet, DelegationSelfServiceForm
 from .models import SELF_SERVICE_REASON, Delegation
+from .selectors import delegation_schedule, signing_slots
 from .signing import signing_withdraw, signs
 
 SEEN_COOKIE = "seen"
@@ -49,16 +50,16 @@ def _last_visit(request):
 def page(request, token):
     delegation = _delegation(token)
     ceremony = delegation.ceremony
-    items = selectors.delegation_schedule(delegation=delegation)
+    items = delegation_schedule(delegation=delegation)
     last_visit = _last_visit(request)
-    changed = selectors.changed_since(items, last_visit)
+    changed = changed_since(items, last_visit)
     # A delegation that withdrew signs nowhere, even before its slot was cancelled.
-    slots = selectors.signing_slots(items, delegation) if signs(delegation) else []
+    slots = signing_slots(items, delegation) if signs(delegation) else []
     feed = subscribe_links(request, reverse("delegations:calendar", args=[token]), lang=request.LANGUAGE_CODE)
     context = {
         "ceremony": ceremony,
         "delegation": delegation,
-        "days": selectors.group_by_day(ceremony, items),
+        "days": group_by_day(ceremony, items),
         "own_slots": {item.uid for item in slots},
         "slots": slots,
         "changed": changed,

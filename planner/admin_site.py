@@ -35,7 +35,7 @@ class PlannerAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The app list, with the readiness dashboard of the current ceremony above it."""
-        from ceremony.dashboard import readiness
+        from delegations.dashboard import readiness
 
         ceremony = self.each_context(request)["ceremony"]
         if ceremony is not None and request.user.has_perm("delegations.view_delegation"):

@@ -31,7 +31,7 @@ from delegations.enums import (
     VerificationStatus,
 )
 from delegations.full_powers import needs_full_powers
-from delegations.models import Delegate, Delegation, FullPowers, State, sort_key
+from delegations.models import Delegate, Delegation, FullPowers, Invitation, SigningSlot, State, sort_key
 from delegations.signing import SigningError, signing_draw_letter, signing_generate
 
 DEMO_MARK = "[Demo]"
@@ -189,7 +189,7 @@ def _signing(ceremony):
     """Draw the letter and generate the order of signing, unless the ceremony already has its slots."""
     if not (ceremony.signing_starts_at and ceremony.signing_room_id):
         return
-    if ScheduleItem.objects.filter(ceremony=ceremony, uid__startswith=f"signing-{ceremony.slug}-").exists():
+    if SigningSlot.objects.filter(item__ceremony=ceremony).exists():
         return  # organizers' order (or an earlier demo's) stays as it is
     try:
         if not ceremony.drawn_letter:
@@ -229,10 +229,9 @@ def _items(ceremony, count, rng, first_number):
     existing = ScheduleItem.objects.filter(ceremony=ceremony).exclude(status=ItemStatus.CANCELLED)
     for room_id, starts_at, ends_at in existing.exclude(room=None).values_list("room_id", "starts_at", "ends_at"):
         bookings.book(("room", room_id), starts_at, ends_at)
-    Invited = ScheduleItem.invited_delegations.through
-    for delegation_id, starts_at, ends_at in Invited.objects.filter(
-        scheduleitem__in=existing.filter(visibility=Visibility.INVITED)
-    ).values_list("delegation_id", "scheduleitem__starts_at", "scheduleitem__ends_at"):
+    for delegation_id, starts_at, ends_at in Invitation.objects.filter(
+        item__in=existing.filter(visibility=Visibility.INVITED)
+    ).values_list("delegation_id", "item__starts_at", "item__ends_at"):
         bookings.book(("delegation", delegation_id), starts_at, ends_at)
 
     items, invitations, support = [], [], []
@@ -281,8 +280,8 @@ def _items(ceremony, count, rng, first_number):
             support.append((item, rng.choice(agencies)))
 
     ScheduleItem.objects.bulk_create(items, batch_size=BATCH)
-    Invited.objects.bulk_create(
-        [Invited(scheduleitem_id=item.pk, delegation_id=d) for item, ids in invitations for d in ids], batch_size=BATCH
+    Invitation.objects.bulk_create(
+        [Invitation(item_id=item.pk, delegation_id=d) for item, ids in invitations for d in ids], batch_size=BATCH
     )
     Supporting = ScheduleItem.supporting_agencies.through
     Supporting.objects.bulk_create(

@@ -183,13 +183,25 @@ def test_schedule_item_uid_can_be_chosen_when_adding(admin_client, db):
 
 def test_schedule_item_history_page_shows_changed_invitations(admin_client, db):
     item = ScheduleItemFactory(title="Bilateral", visibility=Visibility.INVITED)
-    item.invited_delegations.add(DelegationFactory(ceremony=item.ceremony, country="FR", name="France"))
+    france = DelegationFactory(ceremony=item.ceremony, country="FR", name="France")
+    url = admin_url(ScheduleItem, "change", item.pk)
+    values = form_values(admin_client.get(url))
+    values.update({"invitations-TOTAL_FORMS": "1", "invitations-0-delegation": str(france.pk)})
+
+    assert admin_client.post(url, values).status_code == 302
+    assert list(item.invited_delegations.all()) == [france]
+    item.invited_delegations.clear()
 
     response = admin_client.get(admin_url(ScheduleItem, "history", item.pk))
 
     assert response.status_code == 200
-    text = " ".join(plain(page_text(response)).split())
-    assert "Changed None None Invited delegations: [] → [France]" in text
+    invitations = re.search(r'<div class="module" id="invitation-history">(.*?)</div>', page_text(response), re.S)[1]
+    rows = [[plain(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in invitations.split("<tr>")]
+    # Newest first: delegation, change, by whom.
+    assert [row[1:4] for row in rows if row] == [
+        ["France", "invitation withdrawn", "None"],
+        ["France", "invited", "admin"],
+    ]
 
 
 # --- 4. Cancelling items --------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_countries import countries
 
-from ceremony.dashboard import readiness
+from delegations.dashboard import readiness
 from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
 from tests.adminpages import changelist_rows, page_text
 from tests.factories import (

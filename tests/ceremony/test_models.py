@@ -13,7 +13,6 @@ from tests.factories import (
     HANOI,
     AgencyFactory,
     CeremonyFactory,
-    DelegationFactory,
     MilestoneFactory,
     ScheduleItemFactory,
     SourceFactory,
@@ -215,35 +214,13 @@ def test_localized_names_follow_the_active_language_with_english_fallback():
         assert str(agency) == "Ministry of Public Security"
 
 
-def invited_in(record):
-    return sorted(record.invited_delegations.values_list("delegation__name", flat=True))
-
-
-def test_item_history_shows_who_was_invited_before():
-    item = ScheduleItemFactory(visibility=Visibility.INVITED)
-    france, japan = DelegationFactory(ceremony=item.ceremony, country="FR"), DelegationFactory(country="JP")
-    item.invited_delegations.add(france)
-    item.invited_delegations.set([japan])
+def test_item_history_shows_which_agencies_supported_it():
+    item = ScheduleItemFactory()
     item.supporting_agencies.add(AgencyFactory(name="Ministry of Foreign Affairs"))
 
-    latest, *earlier = item.history.all()
-    assert invited_in(latest) == ["Japan"]
-    assert [invited_in(record) for record in earlier] == [["Japan"], [], ["France"], []]
+    latest, before = item.history.all()[:2]
     assert list(latest.supporting_agencies.values_list("agency__name", flat=True)) == ["Ministry of Foreign Affairs"]
-    delta = earlier[2].diff_against(earlier[3])
-    assert [(c.field, c.old, c.new) for c in delta.changes] == [
-        ("invited_delegations", [], [{"scheduleitem": item.pk, "delegation": france.pk}])
-    ]
-
-
-def test_a_cancellation_keeps_the_invitations_in_the_history():
-    item = ScheduleItemFactory(visibility=Visibility.INVITED)
-    item.invited_delegations.add(DelegationFactory(ceremony=item.ceremony, country="FR"))
-    schedule_item_cancel(item=item)
-
-    cancelled, before = item.history.all()[:2]
-    assert (cancelled.history_change_reason, invited_in(cancelled)) == ("Cancelled", ["France"])
-    assert cancelled.diff_against(before).changed_fields == ["status"]
+    assert list(before.supporting_agencies.all()) == []
 
 
 # --- Dates and times anyone types: plausible, and within a year of the ceremony (25–26 Oct 2025) --------------------

@@ -573,3 +573,19 @@ def test_delegation_move_in_order_refuses_delegation_without_place(ceremony, thr
         delegation_move_in_order(delegation=three["MX"], position=1)
 
     assert error.value.messages == ["Mexico has no place in the order of signing; generate the order first."]
+
+
+def test_regenerating_after_the_slug_changed_moves_the_published_slots_and_keeps_their_uids(
+    ceremony, signing_room, three
+):
+    generate(ceremony, signing_room)
+    published = [uid for uid, *_rest in slots(ceremony)]
+    ceremony.slug = "hanoi-2025"
+    ceremony.save()
+
+    report = generate(ceremony, signing_room, minutes=10)
+
+    assert (report.slots.created, report.slots.moved, report.slots.cancelled) == (0, 3, 0)
+    assert [(uid, sequence) for uid, _title, _start, _status, sequence in slots(ceremony)] == [
+        (published[0], 1), (published[1], 1), (published[2], 1)
+    ]  # fmt: skip

@@ -1,6 +1,6 @@
-"""The protocol desk in the admin: signing actions on ceremonies, the run-sheet, "next up", and
-conflict warnings when items or delegations are saved. Thin: the rules live in
-``delegations.signing`` and ``ceremony.conflicts``."""
+"""The signing desk in the admin: signing actions on ceremonies, the run-sheet and "next up", added to the
+programme's Ceremony admin (delegations.admin). Thin: the rules live in ``delegations.signing`` and
+``delegations.run_sheet``."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -15,37 +15,23 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .cells import write_csv
-from .conflicts import ceremony_conflicts, conflicts_involving
-from .roles import FIELD_PERMISSIONS
+from ceremony.admin import CeremonyAdmin
+from ceremony.cells import write_csv
+
+from .models import Delegation
+from .roles import FIELD_OWNERS
+from .run_sheet import next_up_position, signing_run_sheet
+from .signing import (
+    SigningError,
+    delegation_move_in_order,
+    signing_draw_letter,
+    signing_generate,
+    signing_order_clear,
+)
 
 # Who may set the order of signing: the holders of the permission that guards ``signing_order``
 # (Protocol), not everyone who may edit a delegation (Logistics records arrivals and hotels).
-ORDER_PERMISSION = FIELD_PERMISSIONS["delegations.delegation"]["signing_order"]
-
-
-class ConflictWarningsMixin:
-    """After a save, warn about the conflicts that involve the saved object."""
-
-    def conflict_scope(self, obj):
-        raise NotImplementedError
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        obj = form.instance
-        found = conflicts_involving(ceremony_conflicts(ceremony=obj.ceremony), **self.conflict_scope(obj))
-        for conflict in found:
-            messages.warning(
-                request,
-                format_html(
-                    '{}: {} {} — <a href="{}">{}</a>',
-                    conflict.rule_label,
-                    conflict.message,
-                    conflict.when,
-                    conflict.url,
-                    _("fix"),
-                ),
-            )
+ORDER_PERMISSION = next(p for p, fields in FIELD_OWNERS["delegations.delegation"].items() if "signing_order" in fields)
 
 
 def _message_of(error):
@@ -89,7 +75,6 @@ class SigningAdminMixin:
 
     @admin.action(description=_("Draw the letter of the order of signing by lot"), permissions=["signing"])
     def draw_letter(self, request, queryset):
-        from delegations.signing import SigningError, signing_draw_letter
 
         for ceremony in queryset:
             try:
@@ -104,7 +89,6 @@ class SigningAdminMixin:
 
     @admin.action(description=_("Generate the order of signing and its slots"), permissions=["signing"])
     def generate_signing(self, request, queryset):
-        from delegations.signing import SigningError, signing_generate
 
         for ceremony in queryset:
             try:
@@ -162,7 +146,6 @@ class SigningAdminMixin:
         description=_("Clear the order of signing (slots cancelled, letter forgotten)"), permissions=["signing"]
     )
     def clear_signing(self, request, queryset):
-        from delegations.signing import signing_order_clear
 
         for ceremony in queryset:
             cancelled = signing_order_clear(ceremony=ceremony)
@@ -187,7 +170,6 @@ class SigningAdminMixin:
         return ceremony
 
     def _rows(self, ceremony):
-        from delegations.run_sheet import signing_run_sheet
 
         rows = signing_run_sheet(ceremony=ceremony)
         for row in rows:
@@ -215,7 +197,7 @@ class SigningAdminMixin:
         return self._page(
             request,
             ceremony,
-            "admin/ceremony/run_sheet.html",
+            "admin/delegations/run_sheet.html",
             _("Run-sheet of the signing"),
             rows=self._rows(ceremony),
             can_move=self._may_move(request),
@@ -261,7 +243,6 @@ class SigningAdminMixin:
 
     def next_up_view(self, request, object_id):
         ceremony = self._ceremony(request, object_id)
-        from delegations.run_sheet import next_up_position
 
         rows = self._rows(ceremony)
         try:
@@ -274,7 +255,7 @@ class SigningAdminMixin:
         return self._page(
             request,
             ceremony,
-            "admin/ceremony/next_up.html",
+            "admin/delegations/next_up.html",
             _("Next up at the signing table"),
             over=over,
             current=rows[at - 1] if rows else None,
@@ -293,8 +274,6 @@ class SigningAdminMixin:
         return require_POST(self._move)(request, object_id)
 
     def _move(self, request, object_id):
-        from delegations.models import Delegation
-        from delegations.signing import SigningError, delegation_move_in_order
 
         ceremony = self._ceremony(request, object_id)
         if not self._may_move(request):
@@ -319,3 +298,16 @@ class SigningAdminMixin:
                     messages.SUCCESS,
                 )
         return redirect("admin:ceremony_ceremony_run_sheet", ceremony.pk)
+
+
+class CeremonyWithSigningDeskAdmin(SigningAdminMixin, CeremonyAdmin):
+    """The programme's Ceremony admin, with the order of signing's actions and pages and links to them."""
+
+    readonly_fields = [*CeremonyAdmin.readonly_fields, "signing_links"]
+    fieldsets = [
+        (
+            name,
+            {**options, "fields": [*options["fields"], "signing_links"]} if name == CeremonyAdmin.SIGNING else options,
+        )
+        for name, options in CeremonyAdmin.fieldsets
+    ]

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus
-from delegations.full_powers import FullPowersState, full_powers_state_expression
-from delegations.models import Delegate, Delegation
+from ceremony.conflicts import ceremony_conflicts
 
-from .conflicts import ceremony_conflicts
+from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
+from .full_powers import FullPowersState, full_powers_state_expression
+from .models import Delegate, Delegation
 
 CHART_WIDTH, CHART_HEIGHT, CHART_BASE = 640, 180, 150  # the bars stand on y = CHART_BASE
 MIN_DAY_WIDTH = 16  # two bars of 4 and their gaps: a longer ceremony widens the chart instead

@@ -1,0 +1,38 @@
+"""Reads for a delegation's page and calendar: what the delegation sees, and its own signing slots."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from ceremony.enums import ItemKind, ItemStatus, Visibility
+from ceremony.models import ScheduleItem
+
+from .models import Invitation, SigningSlot
+
+
+def items_visible_to(delegation, items=None):
+    """Of ``items`` (every item when None): the public and all-delegation items of its ceremony, and the items
+    the delegation is invited to."""
+    items = ScheduleItem.objects.all() if items is None else items
+    invited = Invitation.objects.filter(item_id=OuterRef("pk"), delegation_id=delegation.pk)
+    return items.filter(ceremony_id=delegation.ceremony_id).filter(
+        Q(visibility__in=[Visibility.PUBLIC, Visibility.DELEGATIONS])
+        | Q(visibility=Visibility.INVITED) & Exists(invited)
+    )
+
+
+def delegation_schedule(*, delegation):
+    """What the delegation sees: public, all-delegation and its invited items, with the cancelled ones."""
+    return list(items_visible_to(delegation).for_calendar())
+
+
+def signing_slots(items, delegation):
+    """The delegation's own signing items among ``items``, not cancelled: its place at the table
+    (its ``SigningSlot``) and any signing item it is invited to."""
+    signing = [item for item in items if item.kind == ItemKind.SIGNING and item.status != ItemStatus.CANCELLED]
+    invited = set(
+        Invitation.objects.filter(
+            delegation_id=delegation.pk,
+            item__in=[item.pk for item in signing if item.visibility == Visibility.INVITED],
+        ).values_list("item_id", flat=True)
+    )
+    own = set(SigningSlot.objects.filter(delegation_id=delegation.pk).values_list("item_id", flat=True))
+    return [item for item in signing if item.pk in own or item.pk in invited]
