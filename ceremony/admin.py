@@ -7,8 +7,6 @@ from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -22,14 +20,7 @@ from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, Sche
 from .roles import item_kinds
 from .spreadsheets import ScheduleItemResource
 from .stale_edits import StaleEditInlineMixin
-
-
-def local_range(start, end, zone):
-    """'Sat 25 Oct 2025, 09:00–10:30 (UTC+07:00)' in the ceremony's zone."""
-    start, end = timezone.localtime(start, zone), timezone.localtime(end, zone)
-    until = date_format(end, "H:i" if start.date() == end.date() else "D j M, H:i")
-    offset = date_format(start, "O")
-    return f"{date_format(start, 'D j M Y, H:i')}–{until} (UTC{offset[:3]}:{offset[3:]})"
+from .times import time_range
 
 
 @admin.register(Source)
@@ -181,7 +172,7 @@ class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
 
     @admin.display(description=_("when (ceremony time)"), ordering="starts_at")
     def when(self, obj):
-        return local_range(obj.starts_at, obj.ends_at, obj.ceremony.zone)
+        return time_range(obj.starts_at, obj.ends_at, obj.ceremony.zone)
 
     @admin.action(description=_("Cancel selected items (they stay in calendars as cancelled)"), permissions=["change"])
     def cancel_items(self, request, queryset):

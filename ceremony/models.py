@@ -36,6 +36,7 @@ from .fields import (
     plausible_day_error,
 )
 from .text import PrintableTextMixin
+from .times import offset
 
 key_validator = RegexValidator(
     r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\Z",
@@ -347,8 +348,8 @@ class Ceremony(PrintableTextMixin, Bilingual, models.Model):
     @property
     def zone_label(self):
         """'Asia/Ho_Chi_Minh, UTC+07:00': the zone by name and its offset on the first day."""
-        offset = datetime.datetime.combine(self.first_day, datetime.time(12), tzinfo=self.zone).strftime("%z")
-        return f"{self.time_zone}, UTC{offset[:3]}:{offset[3:]}"
+        noon = datetime.datetime.combine(self.first_day, datetime.time(12), tzinfo=self.zone)
+        return f"{self.time_zone}, {offset(noon, self.zone)}"
 
     def bounds(self):
         """The first instant of the ceremony's days and the first instant after them, in its zone."""

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .enums import ItemKind
 from .models import ScheduleItem
+from .times import in_zone
 
 
 @dataclass
@@ -25,7 +26,7 @@ def group_by_day(ceremony, items):
     """Items grouped by their start date in the ceremony's zone; days in order, items as given."""
     days = {}
     for item in items:
-        date = timezone.localtime(item.starts_at, ceremony.zone).date()
+        date = in_zone(item.starts_at, ceremony.zone).date()
         days.setdefault(date, Day(date)).items.append(item)
     return [days[date] for date in sorted(days)]
 

@@ -38,6 +38,7 @@ from .models import SEQUENCED_FIELDS, Agency, Ceremony, Room, ScheduleItem, sequ
 from .roles import item_kinds
 from .services import record_item_m2m_history
 from .sheet_import import IMPORT_REASON, BulkImportResource, StaleSheet
+from .times import minutes_with_offset
 
 
 class ZonedDateTimeWidget(widgets.Widget):
@@ -79,7 +80,7 @@ class ZonedDateTimeWidget(widgets.Widget):
         if value is None:
             return ""
         zone = getattr(obj, self.zone_attr).zone if obj is not None else timezone.get_current_timezone()
-        return timezone.localtime(value, zone).isoformat(sep=" ", timespec="minutes")
+        return minutes_with_offset(value, zone)
 
 
 class StrictBooleanWidget(widgets.BooleanWidget):

@@ -9,7 +9,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ceremony.admin import CeremonyAdmin
 from ceremony.cells import write_csv
+from ceremony.times import clock, minutes, time_range
 
 from .models import Delegation
 from .roles import FIELD_OWNERS
@@ -174,8 +174,9 @@ class SigningAdminMixin:
         rows = signing_run_sheet(ceremony=ceremony)
         for row in rows:
             if row.slot:
-                row.slot.local_start = timezone.localtime(row.slot.starts_at, ceremony.zone)
-                row.slot.local_end = timezone.localtime(row.slot.ends_at, ceremony.zone)
+                row.slot.when = time_range(row.slot.starts_at, row.slot.ends_at, ceremony.zone)
+                row.slot.hours = time_range(row.slot.starts_at, row.slot.ends_at, ceremony.zone, dated=False)
+                row.slot.clock = clock(row.slot.starts_at, ceremony.zone)
         return rows
 
     def _page(self, request, ceremony, template, title, **context):
@@ -224,8 +225,8 @@ class SigningAdminMixin:
             rows.append(
                 [
                     row.position,
-                    slot.local_start.strftime("%Y-%m-%d %H:%M") if slot else "",
-                    slot.local_end.strftime("%H:%M") if slot else "",
+                    minutes(slot.starts_at, ceremony.zone) if slot else "",
+                    clock(slot.ends_at, ceremony.zone) if slot else "",
                     ceremony.time_zone,
                     row.delegation.name,
                     row.signatory.name if row.signatory else "",
@@ -264,7 +265,7 @@ class SigningAdminMixin:
             total=len(rows),
             previous_at=at if over else at - 1 if at > 1 else None,
             next_at=at + 1 if at < len(rows) else None,
-            now=date_format(timezone.localtime(timezone.now(), ceremony.zone), "H:i"),
+            now=clock(timezone.now(), ceremony.zone),
         )
 
     def _may_move(self, request):

@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 from django.db.models.lookups import Exact
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ceremony.conflicts import ceremony_conflicts
+from ceremony.times import in_zone
 
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .full_powers import FullPowersState, full_powers_state_expression
@@ -157,7 +157,7 @@ def movements_chart(*, ceremony):
             elif moment >= end:
                 later[field] += 1
             else:
-                per_day[field][timezone.localtime(moment, ceremony.zone).date()] += 1
+                per_day[field][in_zone(moment, ceremony.zone).date()] += 1
     arrivals, departures = per_day["arrival_at"], per_day["departure_at"]
     chart = {"width": CHART_WIDTH, "height": CHART_HEIGHT, "base": CHART_BASE, "first": first, "last": last}
     if not (arrivals or departures or earlier or later):

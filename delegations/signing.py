@@ -23,6 +23,7 @@ from ceremony.enums import ItemKind, ItemStatus, SigningOrderRule, Visibility
 from ceremony.feeds_state import feeds_touch
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.services import schedule_items_cancel
+from ceremony.times import minutes
 
 from .enums import DelegationStatus
 from .invitations import invitations_create
@@ -144,7 +145,7 @@ def signing_generate(*, ceremony, starts_at, slot_minutes, room):
             params={
                 "count": len(order),
                 "minutes": slot_minutes,
-                "start": timezone.localtime(starts_at, ceremony.zone).strftime("%Y-%m-%d %H:%M"),
+                "start": minutes(starts_at, ceremony.zone),
             },
         )
 
@@ -188,7 +189,7 @@ def _check_settings(ceremony, starts_at, slot_minutes, room):
             _("The signing cannot start at %(start)s: the ceremony runs from %(first)s to %(last)s."),
             code="start_outside",
             params={
-                "start": timezone.localtime(starts_at, ceremony.zone).strftime("%Y-%m-%d %H:%M"),
+                "start": minutes(starts_at, ceremony.zone),
                 "first": ceremony.first_day.isoformat(),
                 "last": ceremony.last_day.isoformat(),
             },

@@ -160,7 +160,7 @@ def test_run_sheet_lists_the_signing_in_order(admin_client, ceremony, delegation
     assert run_sheet_rows(response) == [
         {
             "place": "1",
-            "slot": "Sat 25 Oct, 10:30–10:33",
+            "slot": "Sat 25 Oct 2025, 10:30–10:33 (UTC+07:00)",
             "delegation": "Viet Nam",
             "signatory": "Luong Cuong head of state",
             "full-powers": "not needed",
@@ -168,7 +168,7 @@ def test_run_sheet_lists_the_signing_in_order(admin_client, ceremony, delegation
         },
         {
             "place": "2",
-            "slot": "Sat 25 Oct, 10:33–10:36",
+            "slot": "Sat 25 Oct 2025, 10:33–10:36 (UTC+07:00)",
             "delegation": "Mexico",
             "signatory": "Head of Mexico minister for foreign affairs",
             "full-powers": "not needed",
@@ -176,7 +176,7 @@ def test_run_sheet_lists_the_signing_in_order(admin_client, ceremony, delegation
         },
         {
             "place": "3",
-            "slot": "Sat 25 Oct, 10:36–10:39",
+            "slot": "Sat 25 Oct 2025, 10:36–10:39 (UTC+07:00)",
             "delegation": "South Africa",
             "signatory": "Head of South Africa deputy minister",
             "full-powers": "missing",
@@ -184,7 +184,7 @@ def test_run_sheet_lists_the_signing_in_order(admin_client, ceremony, delegation
         },
         {
             "place": "4",
-            "slot": "Sat 25 Oct, 10:39–10:42",
+            "slot": "Sat 25 Oct 2025, 10:39–10:42 (UTC+07:00)",
             "delegation": "Afghanistan",
             "signatory": "Head of Afghanistan ambassador or permanent representative",
             "full-powers": "copy received",

@@ -1,9 +1,10 @@
 """Template helpers of the planner's pages."""
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import pgettext
 
+from ceremony import times
 from ceremony.times import long_date
 
 register = template.Library()
@@ -17,11 +18,8 @@ def localized(obj, field):
 
 @register.simple_tag
 def time_range(item):
-    """'09:00–10:30' in the item's ceremony zone; the end gets its date when it falls on another day."""
-    zone = item.ceremony.zone
-    start, end = timezone.localtime(item.starts_at, zone), timezone.localtime(item.ends_at, zone)
-    until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%d/%m %H:%M")
-    return f"{start:%H:%M}–{until}"
+    """'09:00–10:30' in the item's ceremony zone; the end gets its day when it falls on another day."""
+    return times.time_range(item.starts_at, item.ends_at, item.ceremony.zone, dated=False)
 
 
 @register.filter
