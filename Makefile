@@ -28,12 +28,13 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py demo_organizer
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## Install the test tools, lint, check migrations, run the whole suite (DATABASE_URL picks the database).
-test: $(VENV)/.installed-test
-	$(BIN)/ruff check .
+## Install the test tools, lint (the same as `make lint`), check migrations, run the whole suite (DATABASE_URL
+## picks the database).
+test: lint
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## ruff's rules (pyproject.toml) and its formatting, unchanged files only.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

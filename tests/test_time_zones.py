@@ -50,7 +50,7 @@ def test_import_reads_a_time_without_offset_in_the_ceremonys_zone(admin_client, 
 
 
 def test_code_saving_a_time_without_a_zone_is_refused(world):
-    world.alpha.arrival_at = dt.datetime(2025, 10, 24, 10, 0)
+    world.alpha.arrival_at = dt.datetime(2025, 10, 24, 10, 0)  # noqa: DTZ001 - a naive time, which must be refused
     with (
         pytest.raises(NaiveDatetimeError, match=r"Delegation\.arrival_at got the naive datetime 2025-10-24T10:00:00"),
         transaction.atomic(),

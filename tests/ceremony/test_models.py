@@ -45,7 +45,7 @@ def test_item_ending_before_start_gets_a_form_error_on_the_end():
 
 def test_naive_start_is_refused_on_save_with_the_field_named():
     item = ScheduleItemFactory.build(ceremony=CeremonyFactory(), room=None, lead_agency=None)
-    item.starts_at = dt.datetime(2025, 10, 25, 9, 0)
+    item.starts_at = dt.datetime(2025, 10, 25, 9, 0)  # noqa: DTZ001 - a naive time, which must be refused
     with (
         pytest.raises(NaiveDatetimeError, match=r"ScheduleItem\.starts_at got the naive datetime 2025-10-25T09:00:00"),
         transaction.atomic(),
@@ -56,7 +56,7 @@ def test_naive_start_is_refused_on_save_with_the_field_named():
 
 def test_naive_start_is_a_validation_error_in_full_clean():
     item = ScheduleItemFactory.build(ceremony=CeremonyFactory(), room=None, lead_agency=None)
-    item.starts_at = dt.datetime(2025, 10, 25, 9, 0)
+    item.starts_at = dt.datetime(2025, 10, 25, 9, 0)  # noqa: DTZ001 - a naive time, which must be refused
     with pytest.raises(ValidationError) as caught:
         item.full_clean()
     assert caught.value.message_dict["starts_at"] == [
@@ -66,7 +66,7 @@ def test_naive_start_is_a_validation_error_in_full_clean():
 
 def test_naive_datetime_in_a_lookup_is_refused():
     with pytest.raises(NaiveDatetimeError):
-        list(ScheduleItem.objects.filter(starts_at__gte=dt.datetime(2025, 10, 25)))
+        list(ScheduleItem.objects.filter(starts_at__gte=dt.datetime(2025, 10, 25)))  # noqa: DTZ001 - a naive time, which must be refused
 
 
 def test_times_are_stored_as_utc_instants():

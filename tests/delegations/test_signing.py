@@ -372,7 +372,7 @@ def assert_nothing_written(ceremony):
             "The signing cannot start at 2025-10-27 00:00: the ceremony runs from 2025-10-25 to 2025-10-26.",
         ),
         ({"start": hanoi(26, 23, 50)}, "3 slots of 5 minutes from 2025-10-26 23:50 end after the ceremony's last day."),
-        ({"start": dt.datetime(2025, 10, 25, 10, 30)}, "Give the start of the signing as a time with its zone."),
+        ({"start": dt.datetime(2025, 10, 25, 10, 30)}, "Give the start of the signing as a time with its zone."),  # noqa: DTZ001 - a naive time, which must be refused
         ({"room": None}, "Choose the room of the signing table."),
     ],
     ids=["zero-minutes", "negative-minutes", "day-before", "day-after", "runs-over", "naive-start", "no-room"],
