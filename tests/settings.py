@@ -1,7 +1,7 @@
 """Settings for the test suite: the production settings (debug off), with a throw-away secret key,
 a fast password hasher, plain http, since the test client and the browser tests' live server speak
-no TLS, and no second factor unless a test turns it on (tests/test_two_factor.py).
-`tests/test_security.py` checks the real production settings in a subprocess."""
+no TLS, and no second factor unless a test turns it on (tests/ceremony/test_two_factor.py).
+`tests/planner/test_security.py` checks the real production settings in a subprocess."""
 
 import os
 import secrets

@@ -40,7 +40,7 @@ def browser():
 
     Package-scoped rather than session-scoped, on purpose: Playwright's sync API keeps an asyncio
     event loop marked as *running* in the main thread from ``start()`` until ``stop()``. pytest-django
-    runs more tests after these transactional ones (tests/ceremony/test_sequence.py, test_backups.py,
+    runs more tests after these transactional ones (tests/ceremony/test_sequence.py, tests/planner/test_backups.py,
     test_ical.py, ...); with a session-scoped browser they would run under that loop too, and either
     hit Django's SynchronousOnlyOperation ("You cannot call this from an async context") or need
     DJANGO_ALLOW_ASYNC_UNSAFE for the whole run, which switches the check off for every test (and

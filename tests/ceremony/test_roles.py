@@ -588,7 +588,7 @@ def test_logistics_may_not_withdraw_a_delegation_in_the_admin(client, world, sig
 
 
 def test_logistics_may_not_withdraw_a_delegation_by_spreadsheet(client, world, signing_slot):
-    from tests.test_spreadsheets import as_csv, import_sheet, row_errors
+    from tests.ceremony.test_spreadsheets import as_csv, import_sheet, row_errors
 
     organizer(client, "Logistics")
     row = {"country": "FR", "name": "France", "kind": "member_state", "status": "declined", "intends_to_sign": "1",

@@ -2,7 +2,7 @@ import dj_database_url
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from ceremony.backups import BackupError, restore
+from planner.backups import BackupError, restore
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ceremony.backups import BackupError, backup
+from planner.backups import BackupError, backup
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from django.db import transaction
 
 from ceremony.fields import NaiveDatetimeError
 from delegations.models import Delegation
+from tests.ceremony.test_spreadsheets import as_csv, import_sheet, row_errors
 from tests.delegations.test_views import edit_url, form_data, page_url
-from tests.test_spreadsheets import as_csv, import_sheet, row_errors
 
 
 @pytest.fixture(autouse=True)
