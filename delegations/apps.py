@@ -8,8 +8,9 @@ class DelegationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from ceremony import feeds, feeds_state
+        from ceremony import conflicts, feeds, feeds_state
 
+        from . import conflicts as delegation_conflicts
         from . import invitations, roles  # noqa: F401 - roles adds the delegations rules to the role table
         from .feeds import delegation_reads_item
         from .models import Delegation, Invitation
@@ -20,3 +21,6 @@ class DelegationsConfig(AppConfig):
         # A delegation's calendar shows its name and its invited items: both move the ceremony's feeds.
         feeds_state.follow_rows(Delegation)
         feeds_state.follow_item_relation(Invitation)
+        # The delegation rules run with the programme's, sharing one read of the delegations' data per check.
+        for rule, label, check in delegation_conflicts.RULES:
+            conflicts.register(rule, label, check, load=delegation_conflicts.delegation_data)
