@@ -22,13 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .enums import ItemKind, ItemStatus, Visibility
 from .models import Ceremony, ScheduleItem
+from .times import time_range
 
 ERROR, WARNING = "error", "warning"
 
@@ -121,10 +120,8 @@ class Schedule:
 
 
 def when_text(start, end, ceremony):
-    """'Sat 25 Oct 2025, 10:30–10:33 (Asia/Ho_Chi_Minh)': in the ceremony's zone, named."""
-    start, end = timezone.localtime(start, ceremony.zone), timezone.localtime(end, ceremony.zone)
-    until = date_format(end, "H:i" if start.date() == end.date() else "D j M, H:i")
-    return f"{date_format(start, 'D j M Y, H:i')}–{until} ({ceremony.time_zone})"
+    """'Sat 25 Oct 2025, 10:30–10:33 (UTC+07:00)': in the ceremony's zone (ceremony.times)."""
+    return time_range(start, end, ceremony.zone)
 
 
 def item_url(item_id):

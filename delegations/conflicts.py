@@ -20,13 +20,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ceremony.conflicts import ERROR, Conflict, item_url, overlapping_pairs, when_text
 from ceremony.enums import ItemKind, ItemStatus, Visibility
+from ceremony.times import day_and_time
 
 from .full_powers import FullPowersState, full_powers_state, needs_full_powers
 from .models import Delegate, Delegation, Invitation
@@ -74,7 +73,7 @@ def _delegation_url(delegation_id):
 
 
 def _local(value, ceremony):
-    return date_format(timezone.localtime(value, ceremony.zone), "D j M, H:i")
+    return day_and_time(value, ceremony.zone)
 
 
 def _slots(schedule, data):
