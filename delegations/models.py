@@ -271,11 +271,17 @@ class SigningSlot(models.Model):
 
     Slots are found by this link, not by their UID: the UID is made once, from the ceremony's slug at the time,
     and stays what calendars know even when the slug changes. A slot stays linked when it is cancelled, so a
-    delegation that signs again gets the same slot back.
+    delegation that signs again gets the same slot back; the slot of a deleted delegation stays a slot, with no
+    delegation, until the next generation of the order cancels it.
     """
 
     delegation = models.OneToOneField(
-        Delegation, verbose_name=_("delegation"), on_delete=models.CASCADE, related_name="signing_slot"
+        Delegation,
+        verbose_name=_("delegation"),
+        on_delete=models.SET_NULL,
+        related_name="signing_slot",
+        null=True,
+        blank=True,
     )
     item = models.OneToOneField(
         ScheduleItem, verbose_name=_("schedule item"), on_delete=models.CASCADE, related_name="signing_slot"

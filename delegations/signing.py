@@ -85,8 +85,8 @@ def slot_uid(ceremony, delegation):
     return f"signing-{ceremony.slug}-{delegation.pk}"
 
 
-def signing_slots(ceremony):
-    """The ceremony's signing slots, cancelled ones included: the items linked to a delegation's place."""
+def ceremony_slots(ceremony):
+    """The ceremony's signing slots, cancelled ones included: the items linked as a delegation's place."""
     return ScheduleItem.objects.filter(ceremony=ceremony, signing_slot__isnull=False)
 
 
@@ -263,11 +263,18 @@ def _slot_values(ceremony, delegation, position):
 
 def _write_slots(ceremony, order):
     """Make the ceremony's signing slots match ``order`` (already numbered); returns a SlotReport."""
-    existing = {
-        slot.delegation_id: slot.item
-        for slot in SigningSlot.objects.filter(item__ceremony=ceremony).select_related("item")
-    }
-    linked = {item.pk for item in existing.values()}
+    links = SigningSlot.objects.filter(Q(item__ceremony=ceremony) | Q(delegation__in=order)).select_related("item")
+    existing, left = {}, []  # by delegation; and this ceremony's slots of no delegation in the order
+    for link in links:
+        if link.item.ceremony_id != ceremony.pk:
+            # Moved here from another ceremony: that slot is cancelled there, and it gets a new one here.
+            schedule_items_cancel(items=[link.item])
+            link.delete()
+        elif link.delegation_id is None:
+            left.append(link.item)  # its delegation was deleted
+        else:
+            existing[link.delegation_id] = link.item
+    linked = {item.pk for item in [*existing.values(), *left]}
     # A delegation without a linked slot whose UID is taken (an item made by hand with that UID): its slot.
     unlinked = {slot_uid(ceremony, d): d for d in order if d.pk not in existing}
     if unlinked:
@@ -313,7 +320,8 @@ def _write_slots(ceremony, order):
         Invitation.objects.filter(Q(*[Q(item_id=i, delegation_id=d) for i, d in stale], _connector=Q.OR)).delete()
     invitations_create([(i, d) for i, d in sorted(wanted - present)])
 
-    cancelled = schedule_items_cancel(items=list(existing.values()))  # withdrawn: cancelled, never deleted
+    # Withdrawn or deleted: cancelled, never deleted.
+    cancelled = schedule_items_cancel(items=[*existing.values(), *left])
     feeds_touch(ceremony_ids=[ceremony.pk])
     return SlotReport(created=len(new), cancelled=cancelled, **counts)
 
@@ -345,7 +353,7 @@ def delegation_move_in_order(*, delegation, position):
     order.insert(position - 1, moving)
     _renumber(ceremony, order)
     delegation.signing_order = position
-    has_slots = signing_slots(ceremony).exists()
+    has_slots = ceremony_slots(ceremony).exists()
     if has_slots and ceremony.signing_starts_at and ceremony.signing_room_id:
         _write_slots(ceremony, order)
     return order
@@ -389,7 +397,7 @@ def signing_order_clear(*, ceremony):
     Returns the number of slots cancelled.
     """
     Ceremony.objects.lock([ceremony.pk])  # before the slots and the delegations: the lock order of every writer
-    cancelled = schedule_items_cancel(items=signing_slots(ceremony))
+    cancelled = schedule_items_cancel(items=ceremony_slots(ceremony))
     placed = list(Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None))
     for delegation in placed:
         delegation.signing_order = None

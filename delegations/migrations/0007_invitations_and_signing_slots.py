@@ -53,19 +53,20 @@ def _history(apps, connection, current):
     invited = defaultdict(set)
     for version, delegation in _rows(connection, f"SELECT history_id, delegation_id FROM {OLD_HISTORY}"):
         invited[version].add(delegation)
-    ids = iter(range(max(current.values(), default=0) + 1, 2**62))  # for invitations withdrawn since
+    # An invitation withdrawn before the move has no row, hence no id, to keep: each such pair gets one of its
+    # own, below zero, so that its records share it and no new invitation takes it.
+    withdrawn = {}
     made = []
     columns = ("id", "history_id", "history_date", "history_user_id", "history_change_reason", "history_type")
     for item, item_versions in groupby(versions.values_list(*columns), key=lambda row: row[0]):
         before = set()
         for _item, version, date, user, reason, kind in item_versions:
-            if kind == "-":
-                continue
-            now = invited.get(version, set())
+            now = set() if kind == "-" else invited.get(version, set())  # a deleted item's invitations went with it
             for delegation, change in [*((d, "+") for d in sorted(now - before)), *((d, "-") for d in sorted(before - now))]:
                 made.append(
                     Historical(
-                        id=current.get((item, delegation)) or next(ids), item_id=item, delegation_id=delegation,
+                        id=current.get((item, delegation)) or withdrawn.setdefault((item, delegation), -1 - len(withdrawn)),
+                        item_id=item, delegation_id=delegation,
                         history_date=date, history_user_id=user, history_change_reason=reason, history_type=change,
                     )
                 )
@@ -80,25 +81,37 @@ def drop_old_tables(apps, schema_editor):
 
 def link_signing_slots(apps, schema_editor):
     """Each delegation's slot: the item with the UID the order of signing gave it (``signing-<slug>-<pk>``), or,
-    were the slug changed since, a signing item it is invited to whose UID ends in its pk."""
+    were the slug changed since, a signing item it is invited to whose UID ends in its pk. A slot of the
+    ceremony's current slug whose delegation was deleted is linked to none, as a slot the next generation of
+    the order cancels (as it did before)."""
+    Ceremony = apps.get_model("ceremony", "Ceremony")
     Delegation = apps.get_model("delegations", "Delegation")
     SigningSlot = apps.get_model("delegations", "SigningSlot")
     ScheduleItem = apps.get_model("ceremony", "ScheduleItem")
     Invitation = apps.get_model("delegations", "Invitation")
-    slots = {uid: pk for uid, pk in ScheduleItem.objects.filter(uid__startswith="signing-").values_list("uid", "pk")}
+    slots = dict(ScheduleItem.objects.filter(uid__startswith="signing-").values_list("uid", "pk"))
     invited = set(Invitation.objects.filter(item_id__in=slots.values()).values_list("item_id", "delegation_id"))
-    linked = []
+    links = {}
     for delegation in Delegation.objects.select_related("ceremony").order_by("pk"):
         pk = slots.get(f"signing-{delegation.ceremony.slug}-{delegation.pk}")
         if pk is None:
-            candidates = [
-                item for uid, item in slots.items()
-                if uid.endswith(f"-{delegation.pk}") and (item, delegation.pk) in invited
-            ]
-            pk = max(candidates, default=None)
-        if pk is not None:
-            linked.append(SigningSlot(delegation_id=delegation.pk, item_id=pk))
-    SigningSlot.objects.bulk_create(linked, batch_size=500)
+            ends = f"-{delegation.pk}"
+            pk = max((item for uid, item in slots.items() if uid.endswith(ends) and (item, delegation.pk) in invited),
+                     default=None)  # fmt: skip
+        if pk is not None and pk not in links:
+            links[pk] = delegation.pk
+    delegations = set(Delegation.objects.values_list("pk", flat=True))
+    for ceremony_id, slug in Ceremony.objects.values_list("pk", "slug"):
+        prefix = f"signing-{slug}-"
+        for uid, pk in ScheduleItem.objects.filter(ceremony_id=ceremony_id, uid__startswith=prefix).values_list(
+            "uid", "pk"
+        ):
+            number = uid[len(prefix):]
+            if pk not in links and number.isdigit() and int(number) not in delegations:
+                links[pk] = None
+    SigningSlot.objects.bulk_create(
+        [SigningSlot(item_id=item, delegation_id=delegation) for item, delegation in links.items()], batch_size=500
+    )
 
 
 class Migration(migrations.Migration):
@@ -152,7 +165,7 @@ class Migration(migrations.Migration):
             name='SigningSlot',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delegation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='signing_slot', to='delegations.delegation', verbose_name='delegation')),
+                ('delegation', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='signing_slot', to='delegations.delegation', verbose_name='delegation')),
                 ('item', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='signing_slot', to='ceremony.scheduleitem', verbose_name='schedule item')),
             ],
             options={

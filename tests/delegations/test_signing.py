@@ -589,3 +589,33 @@ def test_regenerating_after_the_slug_changed_moves_the_published_slots_and_keeps
     assert [(uid, sequence) for uid, _title, _start, _status, sequence in slots(ceremony)] == [
         (published[0], 1), (published[1], 1), (published[2], 1)
     ]  # fmt: skip
+
+
+def test_a_delegation_moved_to_another_ceremony_gets_a_slot_there_and_loses_the_old_one(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+    mexico = three["MX"]
+    old_slot = ScheduleItem.objects.get(uid=f"signing-hanoi-{mexico.pk}")
+    other = CeremonyFactory(slug="geneva", drawn_letter="A", first_day=ceremony.first_day, last_day=ceremony.last_day)
+    Delegation.objects.filter(pk=mexico.pk).update(ceremony=other, signing_order=None)
+
+    report = generate(other, signing_room)
+
+    assert report.slots.created == 1
+    old_slot.refresh_from_db()
+    assert (old_slot.status, old_slot.sequence) == (ItemStatus.CANCELLED, 1)
+    new_slot = ScheduleItem.objects.get(ceremony=other, kind=ItemKind.SIGNING)
+    assert (new_slot.uid, list(new_slot.invited_delegations.all())) == (f"signing-geneva-{mexico.pk}", [mexico])
+
+
+def test_the_slot_of_a_deleted_delegation_is_cancelled_when_the_order_is_generated_again(ceremony, signing_room, three):
+    generate(ceremony, signing_room)
+    mexico = three["MX"]
+    slot = ScheduleItem.objects.get(uid=f"signing-hanoi-{mexico.pk}")
+    mexico.members.all().delete()
+    mexico.delete()
+
+    report = generate(ceremony, signing_room)
+
+    assert report.slots.cancelled == 1
+    slot.refresh_from_db()
+    assert slot.status == ItemStatus.CANCELLED

@@ -126,6 +126,11 @@ def test_a_database_of_the_old_graph_keeps_its_invitations_history_tokens_and_pu
         visibility="invited", starts_at=start, ends_at=start + dt.timedelta(minutes=5), sequence=2,
     )  # fmt: skip
     old.get_model("ceremony", "Ceremony").objects.filter(pk=ceremony.pk).update(slug="hanoi-2025")
+    # The slot of a delegation deleted since, under the current slug: the next generation cancels it.
+    orphan = Item.objects.create(
+        ceremony=ceremony, uid="signing-hanoi-2025-9999", title="Signature: Gone", kind="signing",
+        visibility="invited", starts_at=start, ends_at=start + dt.timedelta(minutes=5),
+    )  # fmt: skip
     invitation = Invited.objects.create(scheduleitem=meeting, delegation=japan)
     Invited.objects.create(scheduleitem=slot, delegation=france)
     # The meeting's versions: made with none invited, then France (by lan), then Japan instead of France.
@@ -155,9 +160,15 @@ def test_a_database_of_the_old_graph_keeps_its_invitations_history_tokens_and_pu
         (3, "France", "-", lan.pk, None),
     ]  # fmt: skip
     assert history.get(delegation_id=japan.pk).id == invitation.pk
+    # France's invitation, withdrawn before the move, keeps one id of its own that no invitation can take.
+    (withdrawn,) = {h.id for h in history.filter(delegation_id=france.pk)}
+    assert withdrawn < 0
     assert find_by_token(Delegation.objects.all(), tokens["JP"][0]).pk == japan.pk
     # The slot is found by its link, with the UID and SEQUENCE calendars have; a new invitation gets a new id.
     linked = SigningSlot.objects.get(delegation_id=france.pk).item
     assert (linked.pk, linked.uid, linked.sequence) == (slot.pk, f"signing-hanoi-{france.pk}", 2)
+    assert SigningSlot.objects.get(item_id=orphan.pk).delegation is None
+    assert not SigningSlot.objects.filter(delegation_id=japan.pk).exists()
     extra = Invitation.objects.create(item_id=meeting.pk, delegation_id=france.pk)
     assert extra.pk > invitation.pk + 1
+    assert Invitation.history.filter(id=extra.pk).count() == 1  # its own record, nobody else's
