@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from .enums import ItemKind, ItemStatus, Visibility
 from .models import Ceremony, ScheduleItem
-from .times import time_range
+from .times import NAME, time_range
 
 ERROR, WARNING = "error", "warning"
 
@@ -120,8 +120,8 @@ class Schedule:
 
 
 def when_text(start, end, ceremony):
-    """'Sat 25 Oct 2025, 10:30–10:33 (UTC+07:00)': in the ceremony's zone (ceremony.times)."""
-    return time_range(start, end, ceremony.zone)
+    """'Sat 25 Oct 2025, 10:30–10:33 (Asia/Ho_Chi_Minh)': in the ceremony's zone, named (ceremony.times)."""
+    return time_range(start, end, ceremony.zone, named=NAME)
 
 
 def item_url(item_id):

@@ -1,8 +1,9 @@
 """How the planner writes dates and times for its readers: in the ceremony's zone, in the reader's language.
 
-Every time a page, a message, a file or a command shows is written by one of these functions, so an instant reads
-the same everywhere: ``time_range`` for an item ("Sat 25 Oct 2025, 09:00–10:30 (UTC+07:00)"), ``day_and_time``
-for a moment ("Sat 25 Oct, 10:00"), ``minutes`` where a machine reads it back ("2025-10-25 09:00").
+Every time a page, a message, a file or a command shows is written by one of these functions: ``time_range`` for
+an item ("Sat 25 Oct 2025, 09:00–10:30 (UTC+07:00)", shorter where a heading already gives the day or the zone),
+``day_and_time`` for a moment ("Sat 25 Oct, 10:00"), ``minutes`` where a machine reads it back
+("2025-10-25 09:00").
 Instants are stored in UTC (``ceremony.fields.AwareDateTimeField``); the zone is the ceremony's (``Ceremony.zone``).
 """
 
@@ -38,14 +39,23 @@ def day_and_time(instant, zone):
     return date_format(in_zone(instant, zone), "D j M, H:i")
 
 
-def time_range(start, end, zone, *, dated=True):
-    """'Sat 25 Oct 2025, 09:00–10:30 (UTC+07:00)'; undated, as under a day's heading: '09:00–10:30'. An end on
-    another day carries its day: '22:00–Sun 26 Oct, 01:30'."""
+#: How ``time_range`` names the zone: by its offset at the start, by its name, or not (a heading names it).
+OFFSET, NAME = "offset", "name"
+
+
+def time_range(start, end, zone, *, day="D j M Y", named=OFFSET):
+    """'Sat 25 Oct 2025, 09:00–10:30 (UTC+07:00)'.
+
+    ``day`` is the start's day as Django's date filter writes it, or None under a day's heading ('09:00–10:30');
+    ``named`` is OFFSET, NAME ('(Asia/Ho_Chi_Minh)') or None. An end on another day carries its day:
+    '22:00–Sun 26 Oct, 01:30', or '22:00–26/10 01:30' where the start has none.
+    """
     start, end = in_zone(start, zone), in_zone(end, zone)
-    until = clock(end, zone) if end.date() == start.date() else day_and_time(end, zone)
-    if not dated:
-        return f"{clock(start, zone)}–{until}"
-    return f"{date_format(start, 'D j M Y, H:i')}–{until} ({offset(start, zone)})"
+    other_day = "D j M, H:i" if day else "d/m H:i"
+    until = clock(end, zone) if end.date() == start.date() else date_format(end, other_day)
+    text = f"{date_format(start, day)}, {clock(start, zone)}–{until}" if day else f"{clock(start, zone)}–{until}"
+    label = {OFFSET: offset(start, zone), NAME: getattr(zone, "key", str(zone))}.get(named)
+    return f"{text} ({label})" if label else text
 
 
 def minutes(instant, zone):

@@ -174,8 +174,9 @@ class SigningAdminMixin:
         rows = signing_run_sheet(ceremony=ceremony)
         for row in rows:
             if row.slot:
-                row.slot.when = time_range(row.slot.starts_at, row.slot.ends_at, ceremony.zone)
-                row.slot.hours = time_range(row.slot.starts_at, row.slot.ends_at, ceremony.zone, dated=False)
+                # The page names the zone once, above the table.
+                row.slot.when = time_range(row.slot.starts_at, row.slot.ends_at, ceremony.zone, day="D j M", named=None)
+                row.slot.hours = time_range(row.slot.starts_at, row.slot.ends_at, ceremony.zone, day=None, named=None)
                 row.slot.clock = clock(row.slot.starts_at, ceremony.zone)
         return rows
 

@@ -19,7 +19,7 @@ def localized(obj, field):
 @register.simple_tag
 def time_range(item):
     """'09:00–10:30' in the item's ceremony zone; the end gets its day when it falls on another day."""
-    return times.time_range(item.starts_at, item.ends_at, item.ceremony.zone, dated=False)
+    return times.time_range(item.starts_at, item.ends_at, item.ceremony.zone, day=None, named=None)
 
 
 @register.filter

@@ -57,7 +57,7 @@ def test_check_schedule_error_exits_one_with_text(ceremony):
     assert code == 1
     assert out.splitlines() == [
         "ERROR [room_double_booked] Bilateral Room 1 is booked for both “France–Japan” and “Kenya–Brazil”. "
-        "— Bilateral Room 1 — Sat 25 Oct 2025, 14:00–15:00 (UTC+07:00) "
+        "— Bilateral Room 1 — Sat 25 Oct 2025, 14:00–15:00 (Asia/Ho_Chi_Minh) "
         f"— /admin/ceremony/scheduleitem/{second.pk}/change/",
         "hanoi: 1 error(s), 0 warning(s).",
     ]
@@ -80,7 +80,7 @@ def test_check_schedule_json_for_machines(ceremony):
                 "severity": "error",
                 "message": "Bilateral Room 1 is booked for both “France–Japan” and “Kenya–Brazil”.",
                 "who": "Bilateral Room 1",
-                "when": "Sat 25 Oct 2025, 14:00–15:00 (UTC+07:00)",
+                "when": "Sat 25 Oct 2025, 14:00–15:00 (Asia/Ho_Chi_Minh)",
                 "starts_at": "2025-10-25T07:00:00+00:00",
                 "url": f"/admin/ceremony/scheduleitem/{second.pk}/change/",
                 "items": [first.pk, second.pk],

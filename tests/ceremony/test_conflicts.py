@@ -48,7 +48,7 @@ def test_room_double_booked_when_items_overlap(ceremony):
     assert conflict.severity == "error"
     assert conflict.message == "Bilateral Room 1 is booked for both “France–Japan” and “Kenya–Brazil”."
     assert conflict.who == "Bilateral Room 1"
-    assert conflict.when == "Sat 25 Oct 2025, 14:30–15:00 (UTC+07:00)"
+    assert conflict.when == "Sat 25 Oct 2025, 14:30–15:00 (Asia/Ho_Chi_Minh)"
     assert conflict.url == f"/admin/ceremony/scheduleitem/{second.pk}/change/"
     assert conflict.item_ids == (first.pk, second.pk)
 

@@ -160,7 +160,7 @@ def test_run_sheet_lists_the_signing_in_order(admin_client, ceremony, delegation
     assert run_sheet_rows(response) == [
         {
             "place": "1",
-            "slot": "Sat 25 Oct 2025, 10:30–10:33 (UTC+07:00)",
+            "slot": "Sat 25 Oct, 10:30–10:33",
             "delegation": "Viet Nam",
             "signatory": "Luong Cuong head of state",
             "full-powers": "not needed",
@@ -168,7 +168,7 @@ def test_run_sheet_lists_the_signing_in_order(admin_client, ceremony, delegation
         },
         {
             "place": "2",
-            "slot": "Sat 25 Oct 2025, 10:33–10:36 (UTC+07:00)",
+            "slot": "Sat 25 Oct, 10:33–10:36",
             "delegation": "Mexico",
             "signatory": "Head of Mexico minister for foreign affairs",
             "full-powers": "not needed",
@@ -176,7 +176,7 @@ def test_run_sheet_lists_the_signing_in_order(admin_client, ceremony, delegation
         },
         {
             "place": "3",
-            "slot": "Sat 25 Oct 2025, 10:36–10:39 (UTC+07:00)",
+            "slot": "Sat 25 Oct, 10:36–10:39",
             "delegation": "South Africa",
             "signatory": "Head of South Africa deputy minister",
             "full-powers": "missing",
@@ -184,7 +184,7 @@ def test_run_sheet_lists_the_signing_in_order(admin_client, ceremony, delegation
         },
         {
             "place": "4",
-            "slot": "Sat 25 Oct 2025, 10:39–10:42 (UTC+07:00)",
+            "slot": "Sat 25 Oct, 10:39–10:42",
             "delegation": "Afghanistan",
             "signatory": "Head of Afghanistan ambassador or permanent representative",
             "full-powers": "copy received",
@@ -522,7 +522,7 @@ def test_saving_item_warns_about_its_conflicts(admin_client, ceremony):
     assert messages[0] == (
         "warning",
         "Room double-booked: Bilateral Room 1 is booked for both “France–Japan” and “Kenya–Brazil”. "
-        "Sat 25 Oct 2025, 14:30–15:00 (UTC+07:00) — fix",
+        "Sat 25 Oct 2025, 14:30–15:00 (Asia/Ho_Chi_Minh) — fix",
     )
 
 
@@ -538,7 +538,7 @@ def test_saving_delegation_warns_about_signing_before_arrival(admin_client, cere
     assert (
         "warning",
         "Signing before arrival: Mexico signs before it arrives (Sat 25 Oct, 12:00). "
-        "Sat 25 Oct 2025, 10:33–10:36 (UTC+07:00) — fix",
+        "Sat 25 Oct 2025, 10:33–10:36 (Asia/Ho_Chi_Minh) — fix",
     ) in shown_messages(response)
 
 
