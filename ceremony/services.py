@@ -42,11 +42,12 @@ def schedule_items_cancel(*, items, user=None):
 
 
 def record_item_m2m_history(records):
-    """Copy the invitations and supporting agencies into bulk-created history ``records``.
+    """Copy the supporting agencies into bulk-created history ``records``.
 
     simple-history's bulk_history_create writes none, and the history page would then show a
-    cancellation as withdrawing every invitation. Two queries per relation, whatever the count (the rows
-    written with one statement: thousands of them after a spreadsheet import).
+    cancellation as withdrawing every agency. Two queries per relation, whatever the count (the rows
+    written with one statement: thousands of them after a spreadsheet import). Invitations keep their own
+    history (delegations.Invitation), which changing an item leaves alone.
     """
     by_item = {record.id: record for record in records}
     for field in ITEM_HISTORY_M2M:

@@ -375,7 +375,7 @@ class ScheduleItemResource(PlannerResource):
         return ("sequence",)
 
     def after_history(self, now, pks):
-        # Whom each version invited, and which agencies supported it.
+        # Which agencies supported each version.
         versions = ScheduleItem.history.filter(history_date=now, history_change_reason=IMPORT_REASON, id__in=pks)
         record_item_m2m_history(list(versions.only("history_id", "id")))
 

@@ -158,6 +158,13 @@ class StaleEditForm(forms.ModelForm):
         """Write the stored value of ``field`` rather than the one posted (which is the one the form opened on)."""
         self.cleaned_data[field.name] = getattr(fresh, field.name)
 
+    def _deleted_since(self):
+        return ValidationError(
+            _("This %(thing)s was deleted after you opened this page; nothing was saved."),
+            code="deleted",
+            params={"thing": self._meta.model._meta.verbose_name},
+        )
+
     @property
     def changed_data(self):
         return [name for name in super().changed_data if name not in (FIELD, WARNED)]
@@ -173,11 +180,7 @@ class StaleEditForm(forms.ModelForm):
         model = type(instance)
         fresh = model._default_manager.select_for_update().filter(pk=instance.pk).first()
         if fresh is None:
-            raise ValidationError(
-                _("This %(thing)s was deleted after you opened this page; nothing was saved."),
-                code="deleted",
-                params={"thing": model._meta.verbose_name},
-            )
+            raise self._deleted_since()
         own = self.written_fields()
         for field in model._meta.concrete_fields:  # the locked row's values for what this form does not write
             if field.name not in own:
@@ -230,10 +233,39 @@ class StaleEditFormSetMixin:
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         form.always_saved = False
+        posted = form.data.get(form.add_prefix(self.model._meta.pk.name)) if self.is_bound else None
+        if posted and i < self.initial_form_count() and form.instance.pk is None:
+            self._deleted_since(form, posted)
         return form
+
+    def _deleted_since(self, form, pk):
+        """A row deleted by someone else after the page was opened (its history ends in a deletion, in this
+        formset's object). Left as it was, or deleted here too, it is already what this form asks, and the formset
+        passes over it (Django skips an initial form with no object); changed here, the formset refuses it, as a
+        change to a deleted object is refused (clean). Any other unknown row is left to the form's own refusal."""
+        history, fk = getattr(self.model, "history", None), getattr(self, "fk", None)
+        if history is None or not str(pk).isdigit():
+            return
+        name = self.model._meta.pk.name
+        last = history.filter(**{name: pk}).order_by("-history_id").first()
+        if last is None or last.history_type != "-" or (fk and getattr(last, fk.attname) != self.instance.pk):
+            return
+        # It names no row now: a field that reads as empty, whatever was posted.
+        form.fields[name] = forms.CharField(required=False, disabled=True, widget=forms.HiddenInput)
+        if self.can_delete and form["DELETE"].data:
+            return
+        stored = {f.name: f.attname for f in self.model._meta.concrete_fields if f.name != name and f != fk}
+        form.changed_after_deletion = any(
+            field.has_changed(getattr(last, stored[n]), form[n].data) for n, field in form.fields.items() if n in stored
+        )
 
     def clean(self):
         super().clean()
+        # A row deleted since is not on the page again (the formset lists the rows that exist): its refusal is the
+        # formset's, shown above the rows.
+        for form in self.forms:
+            if getattr(form, "changed_after_deletion", False):
+                raise form._deleted_since()
         # A formset ignores the errors of the forms it deletes: a stale deletion is refused here.
         for form in self.forms:
             if self.can_delete and self._should_delete_form(form) and getattr(form, "stale", None):

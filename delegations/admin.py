@@ -216,7 +216,7 @@ admin.site.unregister(Ceremony)
 admin.site.register(Ceremony, CeremonyWithSigningDeskAdmin)
 
 
-class InvitationInline(admin.TabularInline):
+class InvitationInline(StaleEditInlineMixin, admin.TabularInline):
     """The delegations invited to an item, changed by whoever may change the item (its kind, for Logistics)."""
 
     model = Invitation
@@ -250,10 +250,16 @@ class ScheduleItemWithInvitationsAdmin(ScheduleItemAdmin):
     object_history_template = "admin/delegations/item_history.html"
 
     def history_view(self, request, object_id, extra_context=None):
-        invitations = Invitation.history.none()
+        invitations, invited = Invitation.history.none(), Delegation.objects.none()
         if str(object_id).isdigit():
             invitations = Invitation.history.filter(item_id=object_id).select_related("delegation", "history_user")
-        context = {"invitation_history": invitations.order_by("-history_date", "-history_id"), **(extra_context or {})}
+            invited = Delegation.objects.filter(invitations__item_id=object_id)
+        context = {
+            "invitation_history": invitations.order_by("-history_date", "-history_id"),
+            # Invitations made in bulk before they kept a history have none: the list says who is invited now.
+            "invited_now": list(invited),
+            **(extra_context or {}),
+        }
         return super().history_view(request, object_id, context)
 
 

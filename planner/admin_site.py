@@ -10,6 +10,7 @@ from ceremony.admin_links import issued_links_response
 from ceremony.models import Ceremony, StaffMember
 from ceremony.services import staff_issue_token
 from ceremony.two_factor_views import TwoFactorAdmin
+from delegations.dashboard import readiness
 
 
 class PlannerAdminSite(admin.AdminSite):
@@ -35,8 +36,6 @@ class PlannerAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The app list, with the readiness dashboard of the current ceremony above it."""
-        from delegations.dashboard import readiness
-
         ceremony = self.each_context(request)["ceremony"]
         if ceremony is not None and request.user.has_perm("delegations.view_delegation"):
             extra_context = {"readiness": readiness(ceremony=ceremony), **(extra_context or {})}

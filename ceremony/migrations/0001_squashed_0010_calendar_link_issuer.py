@@ -15,7 +15,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     # The first ten migrations, squashed into a line that never depends on the delegations app
-    # (which now owns who is invited to an item: delegations 0002). A database made by them is taken as at this
+    # (which now owns who is invited to an item: delegations 0007). A database made by them is taken as at this
     # point; its invitations then move to the delegations app.
     replaces = [
         ('ceremony', '0001_initial'),

@@ -129,6 +129,37 @@ def test_a_row_nobody_touched_does_not_stand_in_the_way(world):
     assert Delegate.objects.get(pk=other.pk).position == "Adviser"
 
 
+def test_a_row_deleted_since_and_left_alone_here_stays_deleted_and_the_rest_is_saved(world):
+    DelegateFactory(delegation=world.alpha, name="Jeanne Martin", rank=Rank.AMBASSADOR)
+    gone = DelegateFactory(delegation=world.alpha, name="Pierre Durand")
+    lan = organizer("Protocol", "lan")
+    page = admin_url(Delegation, "change", world.alpha.pk)
+    opened = form_values(lan.get(page))
+    gone.delete()  # by another organizer, meanwhile
+
+    assert lan.post(page, {**opened, "hotel": "Hotel Metropole"}).status_code == 302
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == "Hotel Metropole"
+    assert list(world.alpha.members.values_list("name", flat=True)) == ["Jeanne Martin"]
+
+
+def test_a_row_deleted_since_and_changed_here_is_refused_saying_why(world):
+    DelegateFactory(delegation=world.alpha, name="Jeanne Martin", rank=Rank.AMBASSADOR)
+    gone = DelegateFactory(delegation=world.alpha, name="Pierre Durand")
+    lan = organizer("Protocol", "lan")
+    page = admin_url(Delegation, "change", world.alpha.pk)
+    opened = form_values(lan.get(page))
+    row = next(key[: -len("-name")] for key, value in opened.items() if value == "Pierre Durand")
+    gone.delete()
+
+    refused = lan.post(page, {**opened, "hotel": "Hotel Metropole", f"{row}-position": "Adviser"})
+
+    assert refused.status_code == 200
+    assert "This delegate was deleted after you opened this page; nothing was saved." in html.unescape(
+        page_text(refused)
+    )
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel != "Hotel Metropole"
+
+
 def test_the_delegations_form_is_refused_over_the_organizers_change_naming_no_one(client, admin_client, world):
     head = DelegateFactory(delegation=world.alpha, name="Jeanne Martin", rank=Rank.AMBASSADOR, is_head=True)
     opened = form_data(world.alpha)  # the delegation opens its form

@@ -4,9 +4,11 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from ceremony.enums import Visibility
+from ceremony.models import ScheduleItem
 from ceremony.services import schedule_item_cancel
 from delegations.invitations import invitations_create
 from delegations.models import Invitation
+from tests.adminpages import admin_url, form_values, page_text
 from tests.factories import DelegationFactory, ScheduleItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +68,61 @@ def test_a_delegation_is_invited_to_an_item_once():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Invitation.objects.create(item=item, delegation=france)
+
+
+# --- In the item's admin page: an invitation withdrawn by someone else while the page is open -----------------------
+
+
+def opened_with_france(admin_client):
+    item = ScheduleItemFactory(title="Bilateral", visibility=Visibility.INVITED)
+    france = DelegationFactory(ceremony=item.ceremony, country="FR", name="France")
+    item.invited_delegations.add(france)
+    url = admin_url(ScheduleItem, "change", item.pk)
+    return item, france, url, form_values(admin_client.get(url))
+
+
+def test_saving_over_an_invitation_withdrawn_meanwhile_keeps_it_withdrawn(admin_client):
+    item, france, url, values = opened_with_france(admin_client)
+    item.invited_delegations.remove(france)  # someone else, meanwhile
+
+    response = admin_client.post(url, {**values, "title": "Bilateral meeting"})
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.title, list(item.invited_delegations.all())) == ("Bilateral meeting", [])
+
+
+def test_withdrawing_an_invitation_someone_withdrew_meanwhile_is_no_error(admin_client):
+    item, france, url, values = opened_with_france(admin_client)
+    item.invited_delegations.remove(france)
+
+    response = admin_client.post(url, {**values, "invitations-0-DELETE": "on"})
+
+    assert response.status_code == 302
+    assert list(item.invited_delegations.all()) == []
+
+
+def test_changing_an_invitation_someone_withdrew_meanwhile_is_refused_saying_why(admin_client):
+    item, france, url, values = opened_with_france(admin_client)
+    japan = DelegationFactory(ceremony=item.ceremony, country="JP", name="Japan")
+    item.invited_delegations.remove(france)
+
+    response = admin_client.post(
+        url, {**values, "title": "Bilateral meeting", "invitations-0-delegation": str(japan.pk)}
+    )
+
+    assert response.status_code == 200
+    assert "This invitation was deleted after you opened this page; nothing was saved." in page_text(response)
+    item.refresh_from_db()
+    assert (item.title, list(item.invited_delegations.all())) == ("Bilateral", [])
+
+
+def test_the_items_history_page_names_who_is_invited_even_without_a_recorded_change(admin_client):
+    item = ScheduleItemFactory(title="Bilateral", visibility=Visibility.INVITED)
+    france = DelegationFactory(ceremony=item.ceremony, country="FR", name="France")
+    Invitation.objects.bulk_create([Invitation(item=item, delegation=france)])
+
+    text = " ".join(page_text(admin_client.get(admin_url(ScheduleItem, "history", item.pk))).split())
+
+    assert "Invited now: France" in text
+    assert "No change to the invitations has been recorded." in text

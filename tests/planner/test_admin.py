@@ -197,6 +197,7 @@ def test_schedule_item_history_page_shows_changed_invitations(admin_client, db):
     assert response.status_code == 200
     invitations = re.search(r'<div class="module" id="invitation-history">(.*?)</div>', page_text(response), re.S)[1]
     rows = [[plain(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in invitations.split("<tr>")]
+    assert "Invited now: none" in " ".join(plain(invitations).split())
     # Newest first: delegation, change, by whom.
     assert [row[1:4] for row in rows if row] == [
         ["France", "invitation withdrawn", "None"],
