@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 def issue_links_action(modeladmin, request, queryset, *, title, warning, issue):
     """An admin action that issues new private links: it asks first (``title``, ``warning``), then issues one to
-    each holder of ``queryset`` with ``issue(holder)``, which returns the link's path, and shows them once."""
+    each holder of ``queryset`` with ``issue(holder)``, and shows them once. ``issue`` returns the path of the
+    holder's calendar, or ``(page, calendar)`` paths when the link also opens a page of the holder's own."""
     opts = modeladmin.model._meta
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     if request.POST.get("post") != "yes":
@@ -22,22 +23,29 @@ def issue_links_action(modeladmin, request, queryset, *, title, warning, issue):
             "back_label": opts.verbose_name_plural,
         }
         return TemplateResponse(request, "admin/confirm_issue_links.html", context)
-    links = [(holder, request.build_absolute_uri(issue(holder))) for holder in queryset]
+    links = []
+    for holder in queryset:
+        paths = issue(holder)
+        page, calendar = paths if isinstance(paths, tuple) else (None, paths)
+        links.append((holder, request.build_absolute_uri(calendar), page and request.build_absolute_uri(page)))
     return issued_links_response(
         request, modeladmin.admin_site, links, back_url=changelist, back_label=opts.verbose_name_plural
     )
 
 
 def issued_links_response(request, admin_site, links, *, back_url, back_label):
-    """The page that shows freshly issued private links once; ``links`` is [(holder, https URL)]."""
+    """The page that shows freshly issued private links once; ``links`` is [(holder, calendar URL, page URL or
+    None)]. The page comes first: it is what a delegate opens; the calendar is for calendar apps."""
     context = {
         **admin_site.each_context(request),
         "title": _("New private links"),
         "back_url": back_url,
         "back_label": back_label,
         "links": [
-            {"holder": holder, "https": url, "webcal": "webcal://" + url.split("://", 1)[1]} for holder, url in links
+            {"holder": holder, "page": page, "https": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+            for holder, url, page in links
         ],
+        "with_pages": any(page for _holder, _url, page in links),
     }
     response = TemplateResponse(request, "admin/issued_links.html", context)
     # The page holds secrets: keep it out of caches.

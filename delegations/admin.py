@@ -131,10 +131,16 @@ class DelegationAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
                 "its calendar. The new links are shown once, on the next page; send each delegation its own. "
                 "Whoever holds a link acts as the delegation, so you are recorded as its issuer."
             ),
-            issue=lambda delegation: reverse(
-                "delegations:calendar",
-                args=[services.delegation_issue_token(delegation=delegation, issued_by=request.user)],
-            ),
+            issue=lambda delegation: self._new_links(delegation, request.user),
+        )
+
+    @staticmethod
+    def _new_links(delegation, user):
+        """The delegation's page and its calendar, behind one new token."""
+        token = services.delegation_issue_token(delegation=delegation, issued_by=user)
+        return (
+            reverse("delegations:page", args=[token]),
+            reverse("delegations:calendar", args=[token]),
         )
 
 

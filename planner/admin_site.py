@@ -48,7 +48,7 @@ class PlannerAdminSite(admin.AdminSite):
             token = staff_issue_token(user=request.user, issued_by=request.user)
             url = request.build_absolute_uri(reverse("ceremony:staff-calendar", args=[token]))
             return issued_links_response(
-                request, self, [(member, url)], back_url=reverse("admin:index"), back_label=_("Home")
+                request, self, [(member, url, None)], back_url=reverse("admin:index"), back_label=_("Home")
             )
         context = {**self.each_context(request), "title": _("Issue a new link to your calendar?"), "member": member}
         return TemplateResponse(request, "admin/my_calendar_link.html", context)

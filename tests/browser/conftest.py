@@ -126,3 +126,26 @@ def page(browser, request):
 def shot(page, request):
     """``shot()`` saves the test's full-page screenshot now; ``shot("step")`` an extra one for that step."""
     return request.node.stash[_SCREENSHOTS_KEY]
+
+
+PASSWORD = "a-long-test-password-for-the-browser"
+
+
+@pytest.fixture
+def logged_in(page, live_server, seeded_live):
+    """An administrator signed in through the login form; returns the list of CSP violations the console reports."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("organizer", "organizer@example.org", PASSWORD)
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "organizer")
+    page.fill("#id_password", PASSWORD)
+    from tests.browser.test_pages import submit
+
+    submit(page, page.locator("input[type=submit]"))
+    return violations

@@ -1,31 +1,12 @@
 """The admin's spreadsheet pages in a real browser, under the planner's Content-Security-Policy."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from ceremony.models import ScheduleItem
 from tests.browser.test_pages import submit
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a-long-test-password-for-the-browser"
-
-
-@pytest.fixture
-def logged_in(page, live_server, seeded_live):
-    """An administrator signed in through the login form; returns the list of CSP violations the console reports."""
-    get_user_model().objects.create_superuser("organizer", "organizer@example.org", PASSWORD)
-    violations = []
-    page.on(
-        "console",
-        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
-    )
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "organizer")
-    page.fill("#id_password", PASSWORD)
-    submit(page, page.locator("input[type=submit]"))
-    return violations
 
 
 def test_export_page_select_all_works_under_the_csp(page, live_server, logged_in, shot):

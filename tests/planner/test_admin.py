@@ -599,8 +599,9 @@ def test_venues_filter_by_city(admin_client, db):
 # --- Private links issued from the admin ----------------------------------------------------------------------------
 
 
-def issued_urls(response):
-    return re.findall(r"<code>(https?://[^<]+)</code>", page_text(response))
+def issued_urls(response, kind="calendar"):
+    """The links shown on the page of new private links: the calendars', or the delegations' pages'."""
+    return re.findall(rf'<code class="{kind}-link">(https?://[^<]+)</code>', page_text(response))
 
 
 def test_issue_access_links_shows_each_delegations_new_link_once(admin_client, client, db):
@@ -618,6 +619,21 @@ def test_issue_access_links_shows_each_delegations_new_link_once(admin_client, c
     again = issued_urls(run_action(admin_client, Delegation, "issue_access_links", [first], post="yes"))
     assert client.get(urls[0]).status_code == 404  # the old link stopped working
     assert client.get(again[0]).status_code == 200
+
+
+def test_a_delegations_new_links_lead_with_its_page_and_each_can_be_copied(admin_client, client, db):
+    france = DelegationFactory(country="FR", name="France")
+    response = run_action(admin_client, Delegation, "issue_access_links", [france], post="yes")
+
+    text = page_text(response)
+    [page], [calendar] = issued_urls(response, "page"), issued_urls(response)
+    # The page first: a delegate opens it in a browser; the calendar is for calendar apps.
+    assert text.index(page) < text.index(calendar)
+    assert calendar == page + "calendar.ics"
+    assert "France" in plain(client.get(page).content.decode())
+    copy_buttons = re.findall(r'<button type="button" class="button copy-link" data-copy="([^"]+)"', text)
+    assert copy_buttons == [page, calendar]
+    assert 'src="/static/ceremony/copy_links.js"' in text
 
 
 def test_issue_calendar_links_for_staff(admin_client, client, db):
