@@ -37,6 +37,13 @@ class SizedImportForm(ImportForm):
 
 
 class SelectAllExportForm(SelectableFieldsExportForm):
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        # A spreadsheet program opens XLSX as it is, whatever its regional settings; CSV is the choice to make.
+        xlsx = [str(i) for i, file_format in enumerate(formats) if issubclass(file_format, XLSXFormat)]
+        if xlsx:
+            self.initial.setdefault("format", xlsx[0])
+
     @property
     def media(self):
         # The package's "select all" box uses an inline handler, which our CSP blocks; this binds it.

@@ -117,6 +117,17 @@ def test_programme_export_follows_the_changelist_filters(admin_client, world):
     assert [row["uid"] for row in rows] == ["closing"]
 
 
+@pytest.mark.parametrize("model", [ScheduleItem, Delegation, Delegate])
+def test_the_export_form_starts_on_xlsx_and_a_plain_press_downloads_a_workbook(admin_client, world, model):
+    url = admin_url(model, "export")
+    page = admin_client.get(url)
+
+    assert re.search(r'<option value="(\d+)" selected>xlsx</option>', page_text(page))
+    response = admin_client.post(url, form_values(page))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def test_export_escapes_cells_a_spreadsheet_would_run_as_formulae(admin_client, world):
     world.alpha.hotel = '=HYPERLINK("http://evil.example","Click")'
     world.alpha.save()
