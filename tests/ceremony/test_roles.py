@@ -610,7 +610,7 @@ def test_only_protocol_issues_a_delegations_access_link(client, world, group):
 
     response = run_action(client, Delegation, "issue_access_links", [world.alpha])
 
-    assert "<code>http" not in page_text(response)
+    assert not re.search(r"<code class=\"(calendar|page)-link\">http", page_text(response))
     assert Delegation.objects.get(pk=world.alpha.pk).token_hash == stored
     assert client.get(f"/d/{world.alpha_token}/").status_code == 200  # the delegation's own link still works
 
@@ -629,7 +629,7 @@ def test_issuing_an_access_link_asks_first_and_records_who_issued_it(client, wor
 
     issued = run_action(client, Delegation, "issue_access_links", [world.alpha], post="yes")
 
-    [url] = re.findall(r"<code>(https?://[^<]+)</code>", page_text(issued))
+    [url] = re.findall(r"<code class=\"calendar-link\">(https?://[^<]+)</code>", page_text(issued))
     alpha = Delegation.objects.get(pk=world.alpha.pk)
     assert alpha.token_hash != stored
     assert alpha.token_issued_by == user
@@ -644,7 +644,7 @@ def test_a_change_through_a_link_names_whoever_issued_the_link(client, world):
 
     user = organizer(client, "Protocol")
     issued = run_action(client, Delegation, "issue_access_links", [world.alpha], post="yes")
-    [url] = re.findall(r"<code>(https?://[^<]+)</code>", page_text(issued))
+    [url] = re.findall(r"<code class=\"calendar-link\">(https?://[^<]+)</code>", page_text(issued))
     token = url.split("/")[-2]
     world.alpha.refresh_from_db()
 
@@ -695,7 +695,7 @@ def test_security_may_not_reissue_another_organizers_calendar_link(client, world
 
     response = run_action(client, StaffMember, "issue_calendar_links", [colleague], post="yes")
 
-    assert "<code>http" not in page_text(response)
+    assert not re.search(r"<code class=\"(calendar|page)-link\">http", page_text(response))
     assert StaffMember.objects.get(pk=colleague.pk).token_hash == stored
 
 
@@ -709,7 +709,7 @@ def test_an_organizer_issues_their_own_calendar_link_after_confirming(client, wo
 
     issued = client.post("/admin/my-calendar-link/", {"post": "yes"})
 
-    [url] = re.findall(r"<code>(https?://[^<]+)</code>", page_text(issued))
+    [url] = re.findall(r"<code class=\"calendar-link\">(https?://[^<]+)</code>", page_text(issued))
     assert client.get(url).status_code == 200
     member.refresh_from_db()
     assert member.token_issued_by == user
@@ -725,6 +725,6 @@ def test_an_administrator_issues_an_organizers_calendar_link(admin_client, admin
 
     issued = run_action(admin_client, StaffMember, "issue_calendar_links", [colleague], post="yes")
 
-    [url] = re.findall(r"<code>(https?://[^<]+)</code>", page_text(issued))
+    [url] = re.findall(r"<code class=\"calendar-link\">(https?://[^<]+)</code>", page_text(issued))
     assert admin_client.get(url).status_code == 200
     assert StaffMember.objects.get(pk=colleague.pk).token_issued_by == admin_user
