@@ -305,7 +305,8 @@ class SigningAdminMixin:
 class CeremonyWithSigningDeskAdmin(SigningAdminMixin, CeremonyAdmin):
     """The programme's Ceremony admin, with the order of signing's actions and pages and links to them."""
 
-    readonly_fields = [*CeremonyAdmin.readonly_fields, "signing_links"]
+    # The letter is drawn by lot (the draw action), never typed: a typed one would disagree with the order.
+    readonly_fields = [*CeremonyAdmin.readonly_fields, "drawn_letter", "signing_links"]
     fieldsets = [
         (
             name,

@@ -129,11 +129,23 @@ def test_draw_letter_action_refuses_second_draw(admin_client, ceremony):
     assert re.fullmatch("[A-Z]", ceremony.drawn_letter)
 
 
+def test_the_drawn_letter_is_changed_only_by_a_new_draw(admin_client, ceremony):
+    url = admin_url(Ceremony, "change", ceremony.pk)
+    page = admin_client.get(url)
+    values = form_values(page)
+
+    assert "drawn_letter" not in values  # shown, not a field to change
+    assert re.search(r'<div class="readonly">M</div>', page_text(page))
+    assert admin_client.post(url, {**values, "drawn_letter": "A"}).status_code == 302
+    ceremony.refresh_from_db()
+    assert ceremony.drawn_letter == "M"
+
+
 def test_ceremony_change_page_shows_signing_settings_and_links(admin_client, ceremony):
     response = admin_client.get(admin_url(Ceremony, "change", ceremony.pk))
     values = form_values(response)
 
-    assert (values["host_country"], values["drawn_letter"], values["signing_slot_minutes"]) == ("VN", "M", "3")
+    assert (values["host_country"], values["signing_slot_minutes"]) == ("VN", "3")  # the letter: read-only, below
     assert f"/admin/ceremony/ceremony/{ceremony.pk}/run-sheet/" in page_text(response)
 
 
