@@ -1,4 +1,4 @@
-"""Private links issued in the admin, in a real browser: the page link first, each copied with one press."""
+"""The admin in a real browser: private links (the page link first, each copied with one press), and times."""
 
 import pytest
 from playwright.sync_api import expect
@@ -28,3 +28,13 @@ def test_new_access_links_are_copied_with_one_press(page, live_server, logged_in
     page.goto(page_link)
     expect(page.locator("h1")).to_contain_text(delegation.name)
     assert logged_in == []
+
+
+def test_an_organizer_abroad_sees_no_server_time_note_under_the_times(page, live_server, logged_in):
+    # The page's browser is on Paris time; the ceremony's times are Hanoi's, named in the header.
+    page.goto(live_server.url + "/admin/ceremony/scheduleitem/add/")
+    expect(page.locator("#id_starts_at_0")).to_be_visible()
+    page.wait_for_load_state("load")
+    assert page.locator(".timezonewarning").count() > 0  # Django adds its note; the planner hides it
+    expect(page.locator(".timezonewarning").first).to_be_hidden()
+    expect(page.locator("#site-name, #header").first).to_contain_text("times in Asia/Ho_Chi_Minh, UTC+07:00")
