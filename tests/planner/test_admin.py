@@ -699,3 +699,12 @@ def test_a_signing_start_outside_the_ceremonys_days_is_a_field_error(admin_clien
     )
     ceremony.refresh_from_db()
     assert ceremony.signing_starts_at is None
+
+
+def test_the_admin_writes_dates_day_first_on_a_24_hour_clock(admin_client, db):
+    item = ScheduleItemFactory(title="Opening")
+    ScheduleItem.objects.filter(pk=item.pk).update(created_at=hanoi(21, 14, 30))
+
+    text = page_text(admin_client.get(admin_url(ScheduleItem, "change", item.pk)))
+
+    assert '<div class="readonly">21 October 2025, 14:30</div>' in text
