@@ -147,6 +147,17 @@ def conflicts_involving(conflicts, *, item_ids=(), delegation_ids=()):
     return [c for c in conflicts if item_ids & set(c.item_ids) or delegation_ids & set(c.delegation_ids)]
 
 
+def conflict_key(conflict):
+    """What makes a conflict the same one before and after a change: its rule and whom and what it names."""
+    return (conflict.rule, conflict.item_ids, conflict.delegation_ids)
+
+
+def conflicts_changed(before, after):
+    """(new, cleared): the conflicts of ``after`` that ``before`` did not have, and those it had that are gone."""
+    known, now = {conflict_key(c) for c in before}, {conflict_key(c) for c in after}
+    return [c for c in after if conflict_key(c) not in known], [c for c in before if conflict_key(c) not in now]
+
+
 def overlapping_pairs(items):
     """Pairs (earlier, later) of items that overlap in time; ``items`` sorted by start."""
     active = []

@@ -529,13 +529,16 @@ def test_saving_item_warns_about_its_conflicts(admin_client, ceremony):
 
     response = admin_client.post(url, values, follow=True)
 
-    messages = shown_messages(response)
-    assert messages[1][0] == "success"
-    assert messages[0] == (
-        "warning",
-        "Room double-booked: Bilateral Room 1 is booked for both “France–Japan” and “Kenya–Brazil”. "
-        "Sat 25 Oct 2025, 14:30–15:00 (Asia/Ho_Chi_Minh) — fix",
-    )
+    # One message: what was saved, then the conflicts it is part of, by rule with a count and a link.
+    assert shown_messages(response) == [
+        (
+            "warning",
+            "The schedule item “Kenya–Brazil” was changed successfully. Conflicts now: Room double-booked (1): "
+            "Bilateral Room 1 is booked for both “France–Japan” and “Kenya–Brazil”. "
+            "Sat 25 Oct 2025, 14:30–15:00 (Asia/Ho_Chi_Minh) — fix",
+        )
+    ]
+    assert f'<a href="/admin/ceremony/scheduleitem/{other.pk}/change/">fix</a>' in page_text(response)
 
 
 def test_saving_delegation_warns_about_signing_before_arrival(admin_client, ceremony, delegations):
@@ -547,11 +550,55 @@ def test_saving_delegation_warns_about_signing_before_arrival(admin_client, cere
 
     response = admin_client.post(url, values, follow=True)
 
-    assert (
-        "warning",
-        "Signing before arrival: Mexico signs before it arrives (Sat 25 Oct, 12:00). "
-        "Sat 25 Oct 2025, 10:33–10:36 (Asia/Ho_Chi_Minh) — fix",
-    ) in shown_messages(response)
+    assert shown_messages(response) == [
+        (
+            "warning",
+            "The delegation “Mexico” was changed successfully. Conflicts now: Signing before arrival (1): "
+            "Mexico signs before it arrives (Sat 25 Oct, 12:00). Sat 25 Oct 2025, 10:33–10:36 (Asia/Ho_Chi_Minh) — fix",
+        )
+    ]
+
+
+def test_a_save_that_makes_several_conflicts_of_a_rule_says_so_once_with_the_count(admin_client, ceremony):
+    room = RoomFactory(name="Bilateral Room 1")
+    for title, hour in (("France–Japan", 14), ("Kenya–Brazil", 15)):
+        ScheduleItemFactory(
+            ceremony=ceremony, room=room, title=title, starts_at=hanoi(25, hour), ends_at=hanoi(25, hour + 1)
+        )
+    moved = ScheduleItemFactory(
+        ceremony=ceremony, room=room, title="Chile–Peru", starts_at=hanoi(25, 18), ends_at=hanoi(25, 19)
+    )
+    url = admin_url(ScheduleItem, "change", moved.pk)
+    values = form_values(admin_client.get(url))
+    values["starts_at_0"], values["starts_at_1"] = "2025-10-25", "14:30:00"
+    values["ends_at_0"], values["ends_at_1"] = "2025-10-25", "15:30:00"
+
+    [(level, text)] = shown_messages(admin_client.post(url, values, follow=True))
+
+    assert level == "warning"
+    assert text.count("Room double-booked (2):") == 1
+    assert text.count("— fix") == 2
+
+
+def test_a_save_that_clears_conflicts_says_which(admin_client, ceremony):
+    room = RoomFactory(name="Bilateral Room 1")
+    ScheduleItemFactory(
+        ceremony=ceremony, room=room, title="France–Japan", starts_at=hanoi(25, 14), ends_at=hanoi(25, 15)
+    )
+    clash = ScheduleItemFactory(
+        ceremony=ceremony, room=room, title="Kenya–Brazil", starts_at=hanoi(25, 14, 30), ends_at=hanoi(25, 15, 30)
+    )
+    url = admin_url(ScheduleItem, "change", clash.pk)
+    values = form_values(admin_client.get(url))
+    values["starts_at_0"], values["starts_at_1"] = "2025-10-25", "16:00:00"
+    values["ends_at_0"], values["ends_at_1"] = "2025-10-25", "17:00:00"
+
+    assert shown_messages(admin_client.post(url, values, follow=True)) == [
+        (
+            "success",
+            "The schedule item “Kenya–Brazil” was changed successfully. Cleared by this change: room double-booked (1)",
+        )
+    ]
 
 
 def test_saving_without_conflicts_warns_nothing(admin_client, ceremony):
