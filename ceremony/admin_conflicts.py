@@ -8,6 +8,7 @@ cleared. ``conflict_summary`` writes the same for any change, e.g. a whole order
 from itertools import groupby
 
 from django.contrib import messages
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -53,6 +54,24 @@ def conflict_summary(*, before, after, scope=None):
     if not parts:
         return None
     return (messages.WARNING if after else messages.INFO), format_html_join(" ", "{}", ((p,) for p in parts))
+
+
+def conflict_totals(*, before, after):
+    """(level, HTML) for a change to many things at once (an order of signing, an import): 'Conflicts: 11 before,
+    28 after. New: room double-booked (3). Cleared: …', with a link to the dashboard that lists them; None when
+    there are none before or after."""
+    if not before and not after:
+        return None
+    new, cleared = conflicts_changed(before, after)
+    parts = [_("Conflicts: %(before)d before, %(after)d after.") % {"before": len(before), "after": len(after)}]
+    for heading, group in ((_("New:"), new), (_("Cleared:"), cleared)):
+        if group:
+            counts = ", ".join(f"{label} ({len(rules)})" for label, rules in _by_rule(group))
+            parts.append(f"{heading} {counts}.")
+    text = format_html(
+        '{} <a href="{}">{}</a>', " ".join(parts), reverse("admin:index"), _("See them on the dashboard")
+    )
+    return (messages.WARNING if new else messages.INFO), text
 
 
 class ConflictWarningsMixin:

@@ -19,6 +19,9 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 
+from .admin_conflicts import conflict_totals
+from .conflicts import ceremony_conflicts
+from .models import Ceremony
 from .sheet_files import MAX_IMPORT_BYTES, CSVFormat, SheetFileError, XLSXFormat, limits_text
 
 logger = logging.getLogger(__name__)
@@ -104,6 +107,8 @@ class SpreadsheetMixin(ImportExportMixin):
         except (OSError, ValueError, IndexError):
             messages.error(request, _("This import was confirmed already or has expired: upload the file again."))
             return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+        ceremony = Ceremony.objects.current()
+        before = ceremony_conflicts(ceremony=ceremony) if ceremony else []
         result = self.process_dataset(dataset, confirm_form, request, **kwargs)
         storage.remove()
         if result.has_errors() or result.has_validation_errors():
@@ -120,4 +125,9 @@ class SpreadsheetMixin(ImportExportMixin):
                 "fields_list": [],
             }
             return TemplateResponse(request, [self.import_template_name], context)
-        return self.process_result(result, request)
+        response = self.process_result(result, request)
+        # What the rows did to the current ceremony's schedule: a double-booking comes in loudly, not silently.
+        totals = conflict_totals(before=before, after=ceremony_conflicts(ceremony=ceremony)) if ceremony else None
+        if totals is not None:
+            messages.add_message(request, totals[0], totals[1])
+        return response

@@ -15,7 +15,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ceremony.admin import CeremonyAdmin
+from ceremony.admin_conflicts import conflict_totals
 from ceremony.cells import write_csv
+from ceremony.conflicts import ceremony_conflicts
 from ceremony.times import clock, minutes, time_range
 
 from .models import Delegation
@@ -91,6 +93,7 @@ class SigningAdminMixin:
     def generate_signing(self, request, queryset):
 
         for ceremony in queryset:
+            before = ceremony_conflicts(ceremony=ceremony)
             try:
                 report = signing_generate(
                     ceremony=ceremony,
@@ -141,6 +144,9 @@ class SigningAdminMixin:
                 ),
                 messages.SUCCESS,
             )
+            totals = conflict_totals(before=before, after=ceremony_conflicts(ceremony=ceremony))
+            if totals is not None:
+                self.message_user(request, totals[1], totals[0])
 
     @admin.action(
         description=_("Clear the order of signing (slots cancelled, letter forgotten)"), permissions=["signing"]

@@ -223,6 +223,21 @@ def test_an_oversized_file_is_refused_before_it_is_read(admin_client, world):
     assert row_errors(preview) == ["This file is 2.0\xa0MB; import files of at most 2.0\xa0MB (split the sheet)."]
 
 
+def test_an_import_that_double_books_a_room_says_so_with_the_conflicts_before_and_after(admin_client, world):
+    _response, rows = export_sheet(admin_client, ScheduleItem)
+    opening = next(row for row in rows if row["uid"] == "opening")
+    clash = {**opening, "uid": "press-briefing", "title": "Press briefing"}
+
+    _preview, result = import_sheet(admin_client, ScheduleItem, as_csv([clash]))
+
+    messages = shown_messages(result)
+    assert "1 new" in messages[0][1]
+    assert messages[-1] == (
+        "warning",
+        "Conflicts: 0 before, 1 after. New: room double-booked (1). See them on the dashboard",
+    )
+
+
 # --- Delegations and their members ----------------------------------------------------------------------------------
 
 
@@ -974,7 +989,7 @@ def test_import_query_counts_do_not_grow_with_rows(admin_client, world, model, e
     DelegateFactory.create_batch(2, delegation=world.alpha)
     sheet = sheet_of_size(admin_client, model, extra, world)
     upload = SimpleUploadedFile("sheet.csv", sheet)
-    preview_queries, confirm_queries = {ScheduleItem: (10, 21), Delegate: (6, 12)}[model]
+    preview_queries, confirm_queries = {ScheduleItem: (10, 30), Delegate: (6, 21)}[model]
 
     # Session, user and permissions; each key column's objects; the stored rows (and their agencies).
     with django_assert_num_queries(preview_queries):
@@ -982,7 +997,7 @@ def test_import_query_counts_do_not_grow_with_rows(admin_client, world, model, e
     # The same reads again; then, in one transaction (a savepoint in tests): the ceremony, the stored
     # sequences, a bulk update per set of changed columns, the history with its agencies (invitations, which the
     # import leaves alone, keep their own history);
-    # and the admin's log.
+    # and the admin's log; then the current ceremony and its conflicts before and after (four queries each).
     ContentType.objects.clear_cache()  # else whether the log looks its content type up depends on earlier tests
     with django_assert_num_queries(confirm_queries):
         response = admin_client.post(admin_url(model, "process_import"), form_values(preview))

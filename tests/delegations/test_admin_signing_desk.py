@@ -87,7 +87,9 @@ def test_generate_signing_action_reports_and_links_run_sheet(admin_client, cerem
             "success",
             "Hanoi signing: 4 delegations in the order of signing; slots: 4 new, 0 moved, 0 unchanged, 0 cancelled. "
             "Open the run-sheet",
-        )
+        ),
+        # The slots' signatories whose full powers are not verified yet: new conflicts, said after the report.
+        ("warning", "Conflicts: 0 before, 2 after. New: full powers not verified (2). See them on the dashboard"),
     ]
     assert list(Delegation.objects.order_by("signing_order").values_list("name", flat=True)) == [
         "Viet Nam",
@@ -139,6 +141,25 @@ def test_the_drawn_letter_is_changed_only_by_a_new_draw(admin_client, ceremony):
     assert admin_client.post(url, {**values, "drawn_letter": "A"}).status_code == 302
     ceremony.refresh_from_db()
     assert ceremony.drawn_letter == "M"
+
+
+def test_generating_the_order_ends_with_the_conflicts_before_and_after(admin_client, ceremony, delegations):
+    # A rehearsal booked in the signing hall when the first slots will be.
+    ScheduleItemFactory(
+        ceremony=ceremony,
+        room=ceremony.signing_room,
+        title="Rehearsal",
+        starts_at=hanoi(25, 10),
+        ends_at=hanoi(25, 10, 35),
+    )
+
+    messages = shown_messages(generate(admin_client, ceremony))
+
+    assert messages[-1] == (
+        "warning",
+        "Conflicts: 0 before, 4 after. New: full powers not verified (2), room double-booked (2). "
+        "See them on the dashboard",
+    )
 
 
 def test_ceremony_change_page_shows_signing_settings_and_links(admin_client, ceremony):
@@ -382,7 +403,8 @@ def test_generating_again_after_registering_a_delegation_warns_nothing(admin_cli
 
     response = generate(admin_client, ceremony)
 
-    assert [level for level, _text in shown_messages(response)] == ["success"]
+    assert shown_messages(response)[1] == ("info", "Conflicts: 2 before, 2 after. See them on the dashboard")
+    assert [level for level, _text in shown_messages(response)] == ["success", "info"]
     assert "5 delegations in the order of signing; slots: 1 new, 2 moved, 2 unchanged" in shown_messages(response)[0][1]
 
 
