@@ -72,10 +72,6 @@ def _delegation_url(delegation_id):
     return reverse("admin:delegations_delegation_change", args=[delegation_id])
 
 
-def _local(value, ceremony):
-    return day_and_time(value, ceremony.zone)
-
-
 def _slots(schedule, data):
     """(slot, delegation) for each signing item and each delegation invited to it, by time, then delegation."""
     for item in schedule.items:
@@ -182,7 +178,7 @@ def signing_before_arrival(schedule, data):
                 slot,
                 delegation,
                 message=_("%(delegation)s signs before it arrives (%(arrival)s).")
-                % {"delegation": delegation, "arrival": _local(delegation.arrival_at, schedule.ceremony)},
+                % {"delegation": delegation, "arrival": day_and_time(delegation.arrival_at, schedule.ceremony.zone)},
                 url=_delegation_url(delegation.pk),
             )
 
@@ -196,7 +192,10 @@ def signing_after_departure(schedule, data):
                 slot,
                 delegation,
                 message=_("%(delegation)s signs after it leaves (%(departure)s).")
-                % {"delegation": delegation, "departure": _local(delegation.departure_at, schedule.ceremony)},
+                % {
+                    "delegation": delegation,
+                    "departure": day_and_time(delegation.departure_at, schedule.ceremony.zone),
+                },
                 url=_delegation_url(delegation.pk),
             )
 

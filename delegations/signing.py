@@ -264,16 +264,18 @@ def _slot_values(ceremony, delegation, position):
 def _write_slots(ceremony, order):
     """Make the ceremony's signing slots match ``order`` (already numbered); returns a SlotReport."""
     links = SigningSlot.objects.filter(Q(item__ceremony=ceremony) | Q(delegation__in=order)).select_related("item")
-    existing, left = {}, []  # by delegation; and this ceremony's slots of no delegation in the order
+    existing, left, elsewhere = {}, [], []  # by delegation; slots of no delegation; slots in another ceremony
     for link in links:
         if link.item.ceremony_id != ceremony.pk:
-            # Moved here from another ceremony: that slot is cancelled there, and it gets a new one here.
-            schedule_items_cancel(items=[link.item])
-            link.delete()
+            elsewhere.append(link)
         elif link.delegation_id is None:
             left.append(link.item)  # its delegation was deleted
         else:
             existing[link.delegation_id] = link.item
+    if elsewhere:
+        # Delegations moved here from another ceremony: their slots there are cancelled, and they get new ones here.
+        schedule_items_cancel(items=[link.item for link in elsewhere])
+        SigningSlot.objects.filter(pk__in=[link.pk for link in elsewhere]).delete()
     linked = {item.pk for item in [*existing.values(), *left]}
     # A delegation without a linked slot whose UID is taken (an item made by hand with that UID): its slot.
     unlinked = {slot_uid(ceremony, d): d for d in order if d.pk not in existing}
