@@ -17,8 +17,9 @@ SCREENS = {"desktop": DESKTOP, "phone": PHONE}
 # Whether anything of the page or of the element lies beyond the right edge of the window (or of the element's box).
 PAGE_FITS = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 FITS = "(element) => element.scrollWidth <= element.clientWidth"
-# The right edges of the elements, to compare with the window's width.
-RIGHT_EDGES = "(elements) => elements.map((element) => Math.ceil(element.getBoundingClientRect().right))"
+# The right edge of an element, or of each of several, to compare with the window's width.
+RIGHT_EDGE = "(element) => Math.floor(element.getBoundingClientRect().right)"
+RIGHT_EDGES = "(elements) => elements.map((element) => Math.floor(element.getBoundingClientRect().right))"
 
 
 @contextlib.contextmanager
