@@ -14,7 +14,7 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import npgettext
 
 from ceremony.conflicts import ceremony_conflicts
 from ceremony.times import in_zone
@@ -82,7 +82,7 @@ def readiness(*, ceremony):
     ]
     accreditation = [
         Figure(
-            ngettext("delegate", "delegates", people["delegates"]),
+            npgettext("a count of", "delegate", "delegates", people["delegates"]),
             people["delegates"],
             _changelist("delegations.delegate", **delegate_scope),
             "all",
@@ -108,14 +108,14 @@ def readiness(*, ceremony):
     return {
         "ceremony": ceremony,
         "delegation_total": Figure(
-            ngettext("delegation", "delegations", by_status["total"]),
+            npgettext("a count of", "delegation", "delegations", by_status["total"]),
             by_status["total"],
             _changelist("delegations.delegation", **delegation_scope),
             "all",
         ),
         "delegations": delegations,
         "signatory_total": Figure(
-            ngettext("signatory", "signatories", people["signatories"]),
+            npgettext("a count of", "signatory", "signatories", people["signatories"]),
             people["signatories"],
             _changelist("delegations.signatory", **delegate_scope),
             "all",
@@ -219,8 +219,8 @@ def _outside(ceremony, counts, lookup, moment):
 def _movements(field, count):
     """'1 arrival', '2 departures': a count's noun, in its plural form (the count itself is written apart)."""
     if field == "arrival_at":
-        return ngettext("arrival", "arrivals", count)
-    return ngettext("departure", "departures", count)
+        return npgettext("a count of", "arrival", "arrivals", count)
+    return npgettext("a count of", "departure", "departures", count)
 
 
 def _bar(ceremony, field, day, count, peak, x, width):

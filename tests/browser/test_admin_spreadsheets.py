@@ -83,7 +83,7 @@ SAYS = {
         "changed": "Changed",
         "hidden": "unchanged rows are not",
     },
-    "vi": {"invalid": "1 dòng có lỗi", "new": "1 dòng mới", "changed": "Thay đổi", "hidden": "dòng không đổi không"},
+    "vi": {"invalid": "1 dòng có lỗi", "new": "1 dòng mới", "changed": "Đã thay đổi", "hidden": "dòng không đổi không"},
 }
 
 

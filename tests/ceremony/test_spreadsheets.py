@@ -1022,7 +1022,7 @@ def test_the_preview_in_vietnamese_names_cells_and_choices_in_vietnamese(admin_c
 
     assert "1 dòng mới 1 dòng thay đổi 6 dòng không đổi 0 dòng có lỗi" in " ".join(plain(page_text(preview)).split())
     changed = preview_rows(preview)[0]
-    assert changed[1] == "Thay đổi Opening"
+    assert changed[1] == "Đã thay đổi Khai mạc"  # the item by its Vietnamese title
     assert changed[2][1] == "Phạm vi hiển thị: công khai → tất cả các đoàn"
 
 
