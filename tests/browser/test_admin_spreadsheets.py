@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from ceremony.models import ScheduleItem
 from ceremony.spreadsheets import ScheduleItemResource
-from tests.browser.admin_tabs import PAGE_FITS, RIGHT_EDGES, admin_screens, admin_tab
+from tests.browser.admin_tabs import PAGE_FITS, RIGHT_EDGES, SCREENS, admin_screens, admin_tab
 from tests.browser.test_pages import submit
 
 pytestmark = pytest.mark.browser
@@ -113,8 +113,7 @@ def test_the_import_preview_leads_with_the_counts_and_hides_unchanged_rows(
         expect(page.locator(".import-invalid-row")).to_be_in_viewport()
         expect(page.locator("input[name=confirm]")).to_have_count(0)
         page.shot("errors")
-        if screen == "desktop":
-            assert page.evaluate(PAGE_FITS), "the preview is wider than the window"
+        assert page.evaluate(PAGE_FITS), "the preview is wider than the window"
 
         # The corrected sheet: the new and the changed rows only, the others counted.
         unchanged = programme_sheet(sheet, bad_row=False)
@@ -136,10 +135,9 @@ def test_the_import_preview_leads_with_the_counts_and_hides_unchanged_rows(
         expect(changed.locator("ins")).to_have_text("2025-10-25 09:15+07:00")
         expect(page.locator("table.import-changes")).not_to_contain_text("Closing")  # unchanged: not listed
         expect(page.locator(".help", has_text=says["hidden"])).to_contain_text(str(unchanged))
-        if screen == "desktop":
-            assert page.evaluate(PAGE_FITS), "the preview is wider than the window"
-            edges = page.locator("table.import-changes th, table.import-changes td").evaluate_all(RIGHT_EDGES)
-            assert max(edges) <= 1366
+        assert page.evaluate(PAGE_FITS), "the preview is wider than the window"
+        edges = page.locator("table.import-changes th, table.import-changes td").evaluate_all(RIGHT_EDGES)
+        assert max(edges) <= SCREENS[screen]["viewport"]["width"]
 
         page.shot("preview")
         submit(page, page.locator("input[name=confirm]"))
