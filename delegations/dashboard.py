@@ -14,6 +14,7 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import npgettext
 
 from ceremony.conflicts import ceremony_conflicts
 from ceremony.times import in_zone
@@ -80,7 +81,12 @@ def readiness(*, ceremony):
         for s in FullPowersState
     ]
     accreditation = [
-        Figure(_("delegates"), people["delegates"], _changelist("delegations.delegate", **delegate_scope), "all"),
+        Figure(
+            npgettext("a count of", "delegate", "delegates", people["delegates"]),
+            people["delegates"],
+            _changelist("delegations.delegate", **delegate_scope),
+            "all",
+        ),
         Figure(
             _("accredited"),
             people["accredited"],
@@ -102,11 +108,17 @@ def readiness(*, ceremony):
     return {
         "ceremony": ceremony,
         "delegation_total": Figure(
-            _("delegations"), by_status["total"], _changelist("delegations.delegation", **delegation_scope), "all"
+            npgettext("a count of", "delegation", "delegations", by_status["total"]),
+            by_status["total"],
+            _changelist("delegations.delegation", **delegation_scope),
+            "all",
         ),
         "delegations": delegations,
         "signatory_total": Figure(
-            _("signatories"), people["signatories"], _changelist("delegations.signatory", **delegate_scope), "all"
+            npgettext("a count of", "signatory", "signatories", people["signatories"]),
+            people["signatories"],
+            _changelist("delegations.signatory", **delegate_scope),
+            "all",
         ),
         "signatories": signatories,
         "accreditation": accreditation,
@@ -174,8 +186,8 @@ def movements_chart(*, ceremony):
                 day=day,
                 label=date_format(day, "j M"),
                 x=index * step + step // 2,
-                arrival=_bar(ceremony, "arrival_at", day, arrivals[day], peak, x, bar, _("arrivals")),
-                departure=_bar(ceremony, "departure_at", day, departures[day], peak, x + bar, bar, _("departures")),
+                arrival=_bar(ceremony, "arrival_at", day, arrivals[day], peak, x, bar),
+                departure=_bar(ceremony, "departure_at", day, departures[day], peak, x + bar, bar),
             )
         )
     return {
@@ -193,21 +205,25 @@ def _outside(ceremony, counts, lookup, moment):
     """Arrivals and departures on one side of the chart, each linked to its list."""
     return [
         Figure(
-            label,
+            _movements(field, counts[field]),
             counts[field],
             _changelist(
                 "delegations.delegation", ceremony__id__exact=ceremony.pk, **{f"{field}__{lookup}": moment.isoformat()}
             ),
             key,
         )
-        for field, label, key in (
-            ("arrival_at", _("arrivals"), "arrivals"),
-            ("departure_at", _("departures"), "departures"),
-        )
+        for field, key in (("arrival_at", "arrivals"), ("departure_at", "departures"))
     ]
 
 
-def _bar(ceremony, field, day, count, peak, x, width, what):
+def _movements(field, count):
+    """'1 arrival', '2 departures': a count's noun, in its plural form (the count itself is written apart)."""
+    if field == "arrival_at":
+        return npgettext("a count of", "arrival", "arrivals", count)
+    return npgettext("a count of", "departure", "departures", count)
+
+
+def _bar(ceremony, field, day, count, peak, x, width):
     height = round((CHART_BASE - 20) * count / peak)
     start = dt.datetime.combine(day, dt.time(0), tzinfo=ceremony.zone)
     end = start + dt.timedelta(days=1)
@@ -216,5 +232,5 @@ def _bar(ceremony, field, day, count, peak, x, width, what):
         ceremony__id__exact=ceremony.pk,
         **{f"{field}__gte": start.isoformat(), f"{field}__lt": end.isoformat()},
     )
-    label = f"{date_format(day, 'D j M')}: {count} {what}"
+    label = f"{date_format(day, 'D j M')}: {count} {_movements(field, count)}"
     return Bar(x=x, y=CHART_BASE - height, height=height, count=count, url=url, label=label)

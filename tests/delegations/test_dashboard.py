@@ -160,7 +160,7 @@ def test_dashboard_chart_bars_link_to_arrivals_of_the_day(admin_client, known):
 
     assert [title for _url, title in bars][4:10] == [
         "Wed 22 Oct: 0 arrivals",
-        "Thu 23 Oct: 1 arrivals",
+        "Thu 23 Oct: 1 arrival",
         "Fri 24 Oct: 2 arrivals",
         "Sat 25 Oct: 0 arrivals",
         "Sun 26 Oct: 0 arrivals",
@@ -195,8 +195,8 @@ def test_dashboard_chart_keeps_to_the_ceremony_days_and_counts_the_rest_beside_i
     arrivals = re.findall(r'<rect class="bar-arrival"[^>]*><title>([^<]+)</title>', text)
     departures = re.findall(r'<rect class="bar-departure"[^>]*><title>([^<]+)</title>', text)
     assert len(arrivals) == len(departures) == 12
-    assert (arrivals[0], arrivals[-1]) == ("Sat 18 Oct: 1 arrivals", "Wed 29 Oct: 0 arrivals")  # Portugal at 00:00
-    assert departures[-1] == "Wed 29 Oct: 1 departures"  # the Netherlands at 23:59
+    assert (arrivals[0], arrivals[-1]) == ("Sat 18 Oct: 1 arrival", "Wed 29 Oct: 0 arrivals")  # Portugal at 00:00
+    assert departures[-1] == "Wed 29 Oct: 1 departure"  # the Netherlands at 23:59
     earlier = outside_figures(text, "earlier")
     later = outside_figures(text, "later")
     assert earlier[:2] == ("Before 18 Oct", [("arrivals", 2, "arrivals"), ("departures", 0, "departures")])
@@ -217,8 +217,43 @@ def test_dashboard_chart_with_only_stays_far_away_shows_the_ceremony_days(admin_
 
     arrivals = re.findall(r'<rect class="bar-arrival"[^>]*><title>([^<]+)</title>', text)
     assert (len(arrivals), arrivals[0], arrivals[-1]) == (12, "Sat 18 Oct: 0 arrivals", "Wed 29 Oct: 0 arrivals")
-    assert outside_figures(text, "earlier")[1][0] == ("arrivals", 1, "arrivals")
-    assert outside_figures(text, "later")[1][1] == ("departures", 1, "departures")
+    assert outside_figures(text, "earlier")[1][0] == ("arrivals", 1, "arrival")
+    assert outside_figures(text, "later")[1][1] == ("departures", 1, "departure")
+
+
+def test_chart_leaves_an_absurd_arrival_out_of_the_bars_and_counts_it_with_its_fix(db):
+    ceremony = CeremonyFactory(is_current=True, slug="hanoi")
+    for code in ["FR", "DE", "IT"]:
+        DelegationFactory(ceremony=ceremony, country=code, arrival_at=hanoi(24, 10))
+    DelegationFactory(ceremony=ceremony, country="JP", arrival_at=hanoi(23, 9), departure_at=hanoi(27, 9))
+    # A year typed as 2125 for 2025: one delegation, which would have squeezed every real arrival into one bar.
+    DelegationFactory(
+        ceremony=ceremony, country="KE", name="Kenya", arrival_at=dt.datetime(2125, 10, 24, tzinfo=dt.UTC)
+    )
+
+    chart = readiness(ceremony=ceremony)["movements"]
+
+    assert (chart["first"], chart["last"], len(chart["days"])) == (dt.date(2025, 10, 18), dt.date(2025, 10, 29), 12)
+    bars = {day.day.isoformat(): (day.arrival.count, day.arrival.height, day.arrival.label) for day in chart["days"]}
+    assert bars["2025-10-23"] == (1, 43, "Thu 23 Oct: 1 arrival")
+    assert bars["2025-10-24"] == (3, 130, "Fri 24 Oct: 3 arrivals")  # the real peak fills the chart
+    assert sum(count for count, _height, _label in bars.values()) == 4
+    later = {figure.key: figure for figure in chart["later"]}
+    assert (later["arrivals"].count, str(later["arrivals"].label)) == (1, "arrival")
+    assert (later["departures"].count, str(later["departures"].label)) == (0, "departures")
+    assert str(chart["days"][9].departure.label) == "Mon 27 Oct: 1 departure"
+
+
+def test_dashboard_names_counts_in_their_plural_forms(admin_client, db):
+    ceremony = CeremonyFactory(is_current=True, slug="hanoi")
+    DelegateFactory(delegation__ceremony=ceremony, is_signatory=True, rank=Rank.HEAD_OF_STATE)
+
+    text = " ".join(page_text(admin_client.get("/admin/")).split())
+
+    assert "1 delegation</a>" in text
+    assert "1 signatory</a>" in text
+    assert "<b>1</b> delegate</a>" in text
+    assert "<b>0</b> errors</a>" in text
 
 
 def test_dashboard_lists_conflicts_with_links(admin_client, known):
