@@ -21,10 +21,12 @@ from ceremony.selectors import changed_since, group_by_day
 from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
 
+from .enums import DelegationStatus
 from .forms import DelegateFormSet, DelegationSelfServiceForm
 from .models import SELF_SERVICE_REASON, Delegation
 from .selectors import delegation_schedule, signing_slots
 from .signing import signing_withdraw, signs
+from .signing_return import NOTHING, signing_return
 
 SEEN_COOKIE = "seen"
 SEEN_SALT = "delegation-page-seen"
@@ -107,10 +109,22 @@ def edit(request, token):
                 form = DelegationSelfServiceForm(request.POST, instance=delegation, zone_label=ceremony.zone_label)
                 formset = DelegateFormSet(request.POST, instance=delegation, prefix="members")
                 if all([form.is_valid(), formset.is_valid()]):  # both, under the lock: the page shows every error
-                    _save(form, formset)
+                    returned = _save(form, formset)
                     messages.success(request, _("Saved. The protocol team sees your changes."))
+                    if returned.restored:
+                        messages.success(
+                            request,
+                            _(
+                                "Your delegation has its place %(order)s in the order of signing and its signing "
+                                "slot back."
+                            )
+                            % {"order": returned.position},
+                        )
                     return redirect("delegations:page", token=token)
-            messages.error(request, _("Nothing was saved: please correct the fields marked below."))
+            if form.asks_to_confirm and not formset.total_error_count():
+                messages.warning(request, _("Nothing is saved yet: confirm below that your delegation gives up its place."))
+            else:
+                messages.error(request, _("Nothing was saved: please correct the fields marked below."))
         else:
             form = DelegationSelfServiceForm(instance=delegation, zone_label=ceremony.zone_label)
             formset = DelegateFormSet(instance=delegation, prefix="members")
@@ -121,11 +135,17 @@ def edit(request, token):
 
 
 def _save(form, formset):
-    """Save the delegation and its members together, each change marked as made through the link."""
+    """Save the delegation and its members together, each change marked as made through the link.
+
+    Returns what a delegation that signs again got back (``signing_return``)."""
+    had_declined = form.instance.status == DelegationStatus.DECLINED
     delegation = form.save(commit=False)
     delegation._change_reason = SELF_SERVICE_REASON
     delegation.save()
     signing_withdraw(delegation=delegation, reason=SELF_SERVICE_REASON)  # declining gives up the signing slot
+    returned = NOTHING
+    if had_declined:  # attending again: the place and the slot back, if still free
+        returned = signing_return(delegation=delegation, reason=SELF_SERVICE_REASON)
     members = formset.save(commit=False)
     for member in formset.deleted_objects:
         member._change_reason = SELF_SERVICE_REASON
@@ -134,3 +154,4 @@ def _save(form, formset):
     for member in sorted(members, key=lambda m: m.is_head):
         member._change_reason = SELF_SERVICE_REASON
         member.save()
+    return returned

@@ -10,7 +10,7 @@ from django.test import Client
 from ceremony.enums import ItemKind, Visibility
 from ceremony.stale_edits import latest_versions
 from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
-from delegations.models import Delegate, Delegation
+from delegations.models import Delegate, Delegation, SigningSlot
 from delegations.services import delegation_issue_token
 from delegations.views import SELF_SERVICE_REASON
 from tests.factories import DelegateFactory, FullPowersFactory, ScheduleItemFactory, hanoi
@@ -488,8 +488,64 @@ def test_editing_a_cleared_member_without_renaming_keeps_the_clearance(client, w
 # --- withdrawing from the signing -------------------------------------------------------------------------------------
 
 
-def test_declining_through_the_form_gives_up_the_signing_slot(client, world, slot, head):
-    client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined"))
+@pytest.fixture
+def linked_slot(world, slot):
+    """Alpha's slot as the order of signing makes it: linked to Alpha, confirmed; Japan placed first."""
+    SigningSlot.objects.create(delegation=world.alpha, item=slot)
+    assert slot.status == "confirmed"
+    world.beta.signing_order = 1
+    world.beta.save()
+    return slot
+
+
+def test_declining_asks_to_confirm_and_saves_nothing_until_then(client, world, linked_slot, head):
+    response = client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined", hotel="Daewoo"))
+
+    assert response.status_code == 200
+    text = html.unescape(response.content.decode())
+    assert "Nothing is saved yet: confirm below that your delegation gives up its place." in text
+    assert (
+        "Your delegation gives up its place 7 in the order of signing and its signing slot "
+        "(Sat 25 Oct 2025, 10:35–10:40 (UTC+07:00), Plenary Hall)." in text
+    )
+    assert "I understand: give up our place in the order of signing" in text
+    assert "Nothing is saved yet: tick this box to give up your place, or choose “Yes, we will attend”." in text
+    assert re.search(r'<input[^>]*name="give_up_place"', text)
+    assert re.search(r'<input[^>]*name="hotel"[^>]*value="Daewoo"', text)  # what was typed stays
+    assert re.search(r'<input[^>]*value="declined"[^>]*checked', text)
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    linked_slot.refresh_from_db()
+    assert (alpha.status, alpha.signing_order, alpha.hotel) == (DelegationStatus.INVITED, 7, "")
+    assert (linked_slot.status, linked_slot.sequence) == ("confirmed", 0)
+
+
+def test_the_form_says_what_declining_does_before_anything_is_posted(client, world, slot):
+    text = html.unescape(client.get(edit_url(world.alpha_token)).content.decode())
+    assert (
+        "Choosing “No” gives up your delegation's place in the order of signing and its signing slot: "
+        "you will be asked to confirm." in text
+    )
+    assert 'name="give_up_place"' not in text
+
+
+def test_a_delegation_that_does_not_sign_declines_at_once(client, world, head):
+    response = client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined"))
+    assert response.status_code == 302
+    assert Delegation.objects.get(pk=world.alpha.pk).status == DelegationStatus.DECLINED
+
+
+def test_declining_without_a_slot_yet_says_no_place_will_be_given(client, world, head):
+    Delegation.objects.filter(pk=world.alpha.pk).update(intends_to_sign=True)
+    text = html.unescape(
+        client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined")).content.decode()
+    )
+    assert "Your delegation will not be given a place in the order of signing." in text
+    assert Delegation.objects.get(pk=world.alpha.pk).status == DelegationStatus.INVITED
+
+
+def test_declining_confirmed_gives_up_the_signing_slot(client, world, slot, head):
+    data = form_data(world.alpha, attendance="declined", give_up_place="on")
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
 
     alpha = Delegation.objects.get(pk=world.alpha.pk)
     slot.refresh_from_db()
@@ -498,6 +554,37 @@ def test_declining_through_the_form_gives_up_the_signing_slot(client, world, slo
     assert alpha.history.first().history_change_reason == SELF_SERVICE_REASON
     text = client.get(page_url(world.alpha_token)).content.decode()
     assert "Your signing slot" not in text and "signs in position" not in text and "you sign in position" not in text
+
+
+def test_coming_back_through_the_form_gets_the_place_and_slot_back(client, world, linked_slot, head):
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined", give_up_place="on"))
+    linked_slot.refresh_from_db()
+    assert (linked_slot.status, linked_slot.sequence) == ("cancelled", 1)
+
+    response = client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="confirmed"), follow=True)
+
+    text = html.unescape(response.content.decode())
+    assert "Your delegation has its place 7 in the order of signing and its signing slot back." in text
+    assert "Saturday 25 October, 10:35–10:40, Plenary Hall. Your delegation signs in position 7." in text
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    linked_slot.refresh_from_db()
+    assert (alpha.status, alpha.signing_order) == (DelegationStatus.CONFIRMED, 7)
+    assert (linked_slot.uid, linked_slot.status, linked_slot.sequence) == ("signing-alpha", "confirmed", 2)
+    assert linked_slot.history.first().history_change_reason == SELF_SERVICE_REASON
+    assert alpha.history.first().history_change_reason == SELF_SERVICE_REASON
+
+
+def test_coming_back_after_protocol_gave_the_place_away_says_protocol_will_place_it(client, world, linked_slot, head):
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined", give_up_place="on"))
+    Delegation.objects.filter(pk=world.beta.pk).update(signing_order=7)  # Protocol moved Japan into place 7
+
+    response = client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="confirmed"), follow=True)
+
+    text = html.unescape(response.content.decode())
+    assert "its signing slot back" not in text
+    assert "The protocol team will give your delegation its place in the order of signing and its slot." in text
+    linked_slot.refresh_from_db()
+    assert (linked_slot.status, Delegation.objects.get(pk=world.alpha.pk).signing_order) == ("cancelled", None)
 
 
 def test_page_of_a_withdrawn_delegation_never_says_it_signs(client, world, slot):
