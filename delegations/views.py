@@ -122,7 +122,9 @@ def edit(request, token):
                         )
                     return redirect("delegations:page", token=token)
             if form.asks_to_confirm and not formset.total_error_count():
-                messages.warning(request, _("Nothing is saved yet: confirm below that your delegation gives up its place."))
+                messages.warning(
+                    request, _("Nothing is saved yet: confirm below that your delegation gives up its place.")
+                )
             else:
                 messages.error(request, _("Nothing was saved: please correct the fields marked below."))
         else:
