@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from ceremony.enums import Visibility
 from ceremony.models import Ceremony
 from ceremony.private_links import private_link
-from ceremony.selectors import changed_since, group_by_day
+from ceremony.selectors import changes_since, group_by_day
+from ceremony.times import day_and_time, long_date_and_time
 from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
 
@@ -50,31 +52,50 @@ def _last_visit(request):
 @private_link
 @require_safe
 def page(request, token):
+    """What is the delegation's first (its slot, its stay, what changed, its invitations, subscribing), then the
+    full programme by day, folded."""
     delegation = _delegation(token)
     ceremony = delegation.ceremony
     items = delegation_schedule(delegation=delegation)
     last_visit = _last_visit(request)
-    changed = changed_since(items, last_visit)
+    changes = changes_since(items, last_visit)
     # A delegation that withdrew signs nowhere, even before its slot was cancelled.
-    slots = signing_slots(items, delegation) if signs(delegation) else []
+    signing = signs(delegation)
+    slots = signing_slots(items, delegation) if signing else []
     feed = subscribe_links(request, reverse("delegations:calendar", args=[token]), lang=request.LANGUAGE_CODE)
     context = {
         "ceremony": ceremony,
         "delegation": delegation,
         "days": group_by_day(ceremony, items),
+        "invited": [item for item in items if item.visibility == Visibility.INVITED],
         "own_slots": {item.uid for item in slots},
         "slots": slots,
-        "changed": changed,
-        "changed_uids": {item.uid for item in changed},
+        "awaits_place": signing and not slots,
+        "changes": changes,
+        "changed_uids": {change.item.uid for change in changes},
         "last_visit": last_visit,
+        "last_visit_text": day_and_time(last_visit, ceremony.zone) if last_visit else "",
         "members": list(delegation.members.all()),
+        "arrival": long_date_and_time(delegation.arrival_at, ceremony.zone) if delegation.arrival_at else "",
+        "departure": long_date_and_time(delegation.departure_at, ceremony.zone) if delegation.departure_at else "",
         "feed": feed,
         "google_url": "https://calendar.google.com/calendar/r?cid=" + quote(feed["webcal"], safe=""),
         "qr_svg": mark_safe(segno.make(feed["https"], error="m").svg_inline(scale=4, border=2)),  # noqa: S308 - segno output
         "item_token": token,
         "edit_url": reverse("delegations:edit", args=[token]),
+        "seen_url": reverse("delegations:seen", args=[token]),
     }
     response = render(request, "delegations/page.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@private_link
+@require_POST
+def seen(request, token):
+    """The delegation has read what changed: the box shows only later changes from now on (a signed cookie)."""
+    _delegation(token)
+    response = redirect("delegations:page", token=token)
     response.set_signed_cookie(
         SEEN_COOKIE,
         timezone.now().isoformat(),

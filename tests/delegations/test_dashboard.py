@@ -12,9 +12,9 @@ from django_countries import countries
 from ceremony.enums import ItemKind, Visibility
 from ceremony.models import ScheduleItem
 from delegations.dashboard import readiness
+from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
 from delegations.models import Delegation, SigningSlot
 from delegations.signing import signing_withdraw
-from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
 from tests.adminpages import changelist_rows, page_text, plain
 from tests.factories import (
     CeremonyFactory,

@@ -8,8 +8,24 @@ from delegations.enums import DelegationStatus
 from delegations.models import SELF_SERVICE_REASON, Delegation, SigningSlot
 from delegations.signing import delegation_move_in_order, signing_order_clear, signing_withdraw
 from delegations.signing_return import RETURNED_REASON, signing_return
-from tests.delegations.test_signing import ceremony, generate, signing_room, slots, three  # noqa: F401 - fixtures
-from tests.factories import hanoi
+from tests.delegations.test_signing import delegation_with_signatory, generate, slots
+from tests.factories import CeremonyFactory, RoomFactory, hanoi
+
+
+@pytest.fixture
+def ceremony(db):
+    return CeremonyFactory(host_country="VN", drawn_letter="C", slug="hanoi")
+
+
+@pytest.fixture
+def signing_room(db):
+    return RoomFactory(name="Signing Hall")
+
+
+@pytest.fixture
+def three(ceremony):
+    """Viet Nam (the host), Mexico and Afghanistan: from the letter C they sign in that order."""
+    return {code: delegation_with_signatory(ceremony, code) for code in ["VN", "MX", "AF"]}
 
 
 def withdraw(delegation, **change):

@@ -6,14 +6,17 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from ceremony.enums import ItemKind, Visibility
+from ceremony.models import ScheduleItem
 from ceremony.stale_edits import latest_versions
 from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
 from delegations.models import Delegate, Delegation, SigningSlot
 from delegations.services import delegation_issue_token
 from delegations.views import SELF_SERVICE_REASON
-from tests.factories import DelegateFactory, FullPowersFactory, ScheduleItemFactory, hanoi
+from tests.adminpages import plain
+from tests.factories import DelegateFactory, FullPowersFactory, RoomFactory, ScheduleItemFactory, hanoi
 
 
 def page_url(token):
@@ -76,7 +79,7 @@ def test_page_shows_members_stay_and_liaison(client, world):
     assert "Head of delegation" in text
     assert "Hotel Metropole" in text
     assert "Tran Van C, +84 90 000 0000" in text
-    assert "Fri 24 Oct 2025, 15:30" in text
+    assert re.search(r'<dd class="col-7" id="stay-arrival">24 October 2025, 15:30</dd>', text)
 
 
 def test_page_offers_webcal_google_and_a_qr_code(client, world):
@@ -98,37 +101,97 @@ def test_page_is_private(client, world):
     assert response["Cache-Control"] == "private, no-store"
 
 
-def test_what_changed_since_the_last_visit(client, world):
+def seen_now(client, token):
+    response = client.post(f"/d/{token}/seen/")
+    assert (response.status_code, response["Location"]) == (302, page_url(token))
+    return response
+
+
+def test_what_changed_stays_until_dismissed(client, world):
     first = client.get(page_url(world.alpha_token))
-    cookie = first.cookies["seen"]
+    assert "seen" not in first.cookies  # looking is not reading: only "Mark as read" sets it
+    cookie = seen_now(client, world.alpha_token).cookies["seen"]
     assert cookie["path"] == page_url(world.alpha_token)
     assert cookie["httponly"]
-    assert "What changed since your last visit" not in first.content.decode()
+    assert changed_section(client.get(page_url(world.alpha_token)).content.decode()) is None
 
-    world.items.briefing.starts_at = hanoi(25, 7, 30)
+    world.items.briefing.starts_at, world.items.briefing.ends_at = hanoi(25, 7, 30), hanoi(25, 8)
     world.items.briefing.save()
-    text = client.get(page_url(world.alpha_token)).content.decode()
-    assert "What changed since your last visit" in text
-    changed = text[text.index("What changed since your last visit") : text.index("Your schedule")]
-    assert "Briefing" in changed
-    assert "Opening" not in changed
+    for _reload in range(2):  # still there after a reload
+        text = html.unescape(client.get(page_url(world.alpha_token)).content.decode())
+        heading, uids = changed_section(text)
+        assert re.fullmatch(r"What changed since \w{3} \d{1,2} \w{3}, \d\d:\d\d", heading)
+        assert uids == ["briefing"]
+        assert "time Sat 25 Oct, 08:00–08:30 → Sat 25 Oct, 07:30–08:00" in text
 
-    # Seen now: nothing new on the next visit.
-    assert "What changed since your last visit" not in client.get(page_url(world.alpha_token)).content.decode()
+    seen_now(client, world.alpha_token)
+    assert changed_section(client.get(page_url(world.alpha_token)).content.decode()) is None
+
+
+def test_seen_takes_only_a_post_of_a_real_token(client, world):
+    assert client.get(f"/d/{world.alpha_token}/seen/").status_code == 405
+    assert client.post(f"/d/{'x' * 43}/seen/").status_code == 404
+
+
+def backdate_history(days=10):
+    """As if every item had been published ``days`` ago (the factories write their history now)."""
+    ScheduleItem.history.model.objects.update(history_date=timezone.now() - dt.timedelta(days=days))
+
+
+def test_what_changed_shows_old_and_new_time_room_and_status(client, world):
+    backdate_history()
+    hall_b = RoomFactory(venue=world.room.venue, name="Hall B", name_vi="Phòng B")
+    opening, closing, briefing = world.items.opening, world.items.closing, world.items.briefing
+    opening.starts_at, opening.ends_at, opening.room = hanoi(25, 9, 30), hanoi(25, 11), hall_b
+    opening.save()
+    closing.status = "confirmed"  # cancelled before, back on
+    closing.save()
+    briefing.status = "cancelled"
+    briefing.save()
+    new = ScheduleItemFactory(
+        ceremony=world.ceremony, uid="new-lunch", title="Lunch", room=world.room, lead_agency=world.mps,
+        starts_at=hanoi(26, 12), ends_at=hanoi(26, 13), visibility=Visibility.DELEGATIONS,
+    )  # fmt: skip
+    ScheduleItem.objects.filter(pk=new.pk).update(sequence=1)  # listed on a first visit: moved since
+
+    text = html.unescape(client.get(page_url(world.alpha_token)).content.decode())
+
+    changes = {
+        uid: re.sub(r"\s+", " ", plain(body))
+        for uid, body in re.findall(r'<li id="change-([^"]+)">(.*?)</li>', text, re.S)
+    }
+    assert changes == {
+        "opening": "Opening, speeches; and welcome: time Sat 25 Oct, 09:00–10:30 → Sat 25 Oct, 09:30–11:00 "
+        "room Plenary Hall → Hall B",
+        "closing": "Closing: status cancelled → confirmed",
+        "briefing": "Briefing: status confirmed → cancelled",
+        "new-lunch": "Lunch: new, Sun 26 Oct, 12:00–13:00",
+    }
+
+
+def test_what_changed_in_vietnamese(client, world):
+    backdate_history()
+    world.items.opening.room = RoomFactory(venue=world.room.venue, name="Hall B", name_vi="Phòng B")
+    world.items.opening.save()
+    client.cookies["django_language"] = "vi"
+
+    text = html.unescape(client.get(page_url(world.alpha_token)).content.decode())
+
+    change = re.sub(r"\s+", " ", plain(re.search(r'<li id="change-opening">(.*?)</li>', text, re.S)[1]))
+    assert change == "Khai mạc: phòng Hội trường → Phòng B"
+    assert "Đánh dấu đã đọc" in text
 
 
 def test_first_visit_lists_recently_moved_items_only(client, world):
     world.items.opening.starts_at = hanoi(25, 9, 30)
     world.items.opening.save()
     text = client.get(page_url(world.alpha_token)).content.decode()
-    changed = text[text.index("Recently moved or cancelled") : text.index("Your schedule")]
-    assert "Opening" in changed
-    assert "Briefing" not in changed
+    assert changed_section(text) == ("Recently moved or cancelled", ["opening"])
 
 
 def changed_section(text):
     """The "what changed" box, as its heading and the items listed in it."""
-    match = re.search(r"(What changed since your last visit|Recently moved or cancelled)(.*?)Your schedule", text, re.S)
+    match = re.search(r'id="changed-heading">([^<]*)</h2>(.*?)</section>', text, re.S)
     return (match[1], re.findall(r'href="#item-([^"]+)"', match[2])) if match else None
 
 
@@ -182,6 +245,56 @@ def test_page_query_count_does_not_grow(client, world, django_assert_num_queries
     with django_assert_num_queries(3):
         response = client.get(page_url(world.alpha_token))
     assert len(item_ids(response)) == 4 + 33
+
+
+def _move_all(world):
+    for item in ScheduleItem.objects.filter(ceremony=world.ceremony).exclude(visibility=Visibility.INTERNAL):
+        item.starts_at, item.ends_at = item.starts_at + dt.timedelta(days=1), item.ends_at + dt.timedelta(days=1)
+        item.room = RoomFactory(venue=world.room.venue)
+        item.save()
+
+
+def test_page_query_count_with_changes_does_not_grow(client, world, django_assert_num_queries):
+    # The three of a page, and one for how every changed item stood (its history): 4, however many changed.
+    _add_items(world, 3)
+    seen_now(client, world.alpha_token)
+    _move_all(world)
+    with django_assert_num_queries(4):
+        small = client.get(page_url(world.alpha_token)).content.decode()
+    _add_items(world, 30)
+    seen_now(client, world.alpha_token)
+    _move_all(world)
+    with django_assert_num_queries(4):
+        large = client.get(page_url(world.alpha_token)).content.decode()
+    assert (small.count('<li id="change-'), large.count('<li id="change-')) == (7, 10)
+    assert (small.count("change-room"), large.count("change-room")) == (7, 10)
+    assert "And 27 more changes, marked below." in large
+
+
+def test_page_opens_with_what_is_the_delegations_own_then_the_folded_programme(client, world, slot):
+    backdate_history()
+    world.items.opening.starts_at = hanoi(25, 9, 30)
+    world.items.opening.save()
+    text = client.get(page_url(world.alpha_token)).content.decode()
+
+    order = [
+        'id="signing-slot"',
+        'id="changed-heading"',
+        'id="stay-heading"',
+        'id="edit-link"',
+        'id="invited-heading"',
+        'id="subscribe-heading"',
+        'id="members-heading"',
+        'id="schedule-heading"',
+    ]
+    assert [text.index(marker) for marker in order] == sorted(text.index(marker) for marker in order)
+    days = re.findall(r"<details([^>]*)>\s*<summary[^>]*>([^<]*)<span[^>]*>\(([^)]*)\)", text)
+    assert [(attrs.strip(), day.strip(), count) for attrs, day, count in days] == [
+        ('class="programme-day mb-2" id="day-20251025"', "Saturday 25 October 2025", "4 items"),
+        ('class="programme-day mb-2" id="day-20251026"', "Sunday 26 October 2025", "1 item"),
+    ]
+    invited = re.search(r'<ul class="list-unstyled mb-0 invited">(.*?)</ul>', text, re.S)[1]
+    assert re.findall(r'href="#item-([^"]+)"', invited) == ["signing-alpha", "alpha-slot"]
 
 
 def test_page_in_vietnamese(client, world):
