@@ -9,7 +9,7 @@ from django.utils.translation import ngettext_lazy
 
 from ceremony.enums import ItemStatus
 from ceremony.stale_edits import DELEGATION, StaleEditForm, StaleEditFormSetMixin
-from ceremony.times import time_range
+from ceremony.times import long_date, time_range
 
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .models import Delegate, Delegation, SigningSlot
@@ -205,6 +205,34 @@ class DelegationSelfServiceForm(StaleEditForm):
                 _("Nothing is saved yet: tick this box to give up your place, or choose “Yes, we will attend”."),
             )
         return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()  # the model's checks: within a year of the ceremony, departure after arrival
+        self._check_stay_meets_the_ceremony()
+
+    def _check_stay_meets_the_ceremony(self):
+        """A stay that ends before the ceremony begins, or begins after it ends, is a mistyped date."""
+        ceremony = self.instance.ceremony
+        start, end = ceremony.bounds()
+        arrival, departure = self.cleaned_data.get("arrival_at"), self.cleaned_data.get("departure_at")
+        if arrival and "arrival_at" not in self.errors and arrival >= end:
+            self.add_error(
+                "arrival_at",
+                ValidationError(
+                    _("This arrival is after the ceremony ends (%(last)s): check the date."),
+                    code="arrival_after_ceremony",
+                    params={"last": long_date(ceremony.last_day)},
+                ),
+            )
+        if departure and "departure_at" not in self.errors and departure < start:
+            self.add_error(
+                "departure_at",
+                ValidationError(
+                    _("This departure is before the ceremony begins (%(first)s): check the date."),
+                    code="departure_before_ceremony",
+                    params={"first": long_date(ceremony.first_day)},
+                ),
+            )
 
     def written_fields(self):
         attendance = set() if self.fields["attendance"].disabled else {"status"}

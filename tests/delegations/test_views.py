@@ -881,3 +881,65 @@ def test_a_stale_save_is_refused_in_vietnamese_naming_no_organizer(client, admin
         r"quý vị mở trang này\.",
         text,
     )
+
+
+# --- travel dates that make no sense for the ceremony ----------------------------------------------------------------
+
+STAY_ERRORS = {
+    "arrival-after-the-ceremony": (
+        {"arrival_at": "2025-10-27T00:00", "departure_at": "2025-10-28T10:00"},
+        "This arrival is after the ceremony ends (26 October 2025): check the date.",
+        "Ngày đến này sau khi buổi lễ kết thúc (26 tháng 10 năm 2025): xin kiểm tra lại ngày.",
+    ),
+    "departure-before-the-ceremony": (
+        {"arrival_at": "2025-10-20T10:00", "departure_at": "2025-10-24T23:59"},
+        "This departure is before the ceremony begins (25 October 2025): check the date.",
+        "Ngày rời đi này trước khi buổi lễ bắt đầu (25 tháng 10 năm 2025): xin kiểm tra lại ngày.",
+    ),
+    "departure-before-arrival": (
+        {"arrival_at": "2025-10-25T10:00", "departure_at": "2025-10-25T09:00"},
+        "Departure must be after arrival.",
+        "Thời điểm rời đi phải sau thời điểm đến.",
+    ),
+    "years-away": (
+        {"arrival_at": "2035-10-24T10:00", "departure_at": ""},
+        "Enter a time within a year of the ceremony: from 25 October 2024 to 26 October 2026.",
+        "Hãy nhập thời gian trong vòng một năm quanh buổi lễ: từ 25 tháng 10 năm 2024 đến 26 tháng 10 năm 2026.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+@pytest.mark.parametrize("case", STAY_ERRORS)
+def test_a_stay_that_misses_the_ceremony_is_refused_in_the_readers_language(client, world, head, case, language):
+    values, english, vietnamese = STAY_ERRORS[case]
+    client.cookies["django_language"] = language
+    data = form_data(world.alpha, hotel="Hotel Metropole", **values)
+
+    response = client.post(edit_url(world.alpha_token), data)
+
+    assert response.status_code == 200
+    text = html.unescape(response.content.decode())
+    assert (english if language == "en" else vietnamese) in text
+    for name, value in values.items():  # nothing typed is lost
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', text) or not value
+    assert re.search(r'<input[^>]*name="hotel"[^>]*value="Hotel Metropole"', text)
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    assert (alpha.arrival_at, alpha.departure_at, alpha.hotel) == (None, None, "")
+
+
+def test_a_stay_that_meets_the_ceremony_by_a_minute_is_saved(client, world, head):
+    data = form_data(world.alpha, arrival_at="2025-10-26T23:59", departure_at="2025-10-27T00:30")
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
+    data = form_data(world.alpha, arrival_at="2025-10-20T10:00", departure_at="2025-10-25T00:00")
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
+    assert Delegation.objects.get(pk=world.alpha.pk).departure_at == hanoi(25, 0)
+
+
+def test_the_stay_is_written_out_in_vietnamese(client, world):
+    world.alpha.arrival_at, world.alpha.departure_at = hanoi(24, 15, 30), hanoi(27, 9, 5)
+    world.alpha.save()
+    client.cookies["django_language"] = "vi"
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    assert '<dd class="col-7" id="stay-arrival">24 tháng 10 năm 2025, 15:30</dd>' in text
+    assert '<dd class="col-7" id="stay-departure">27 tháng 10 năm 2025, 09:05</dd>' in text
