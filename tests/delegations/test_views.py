@@ -899,7 +899,7 @@ STAY_ERRORS = {
     "departure-before-arrival": (
         {"arrival_at": "2025-10-25T10:00", "departure_at": "2025-10-25T09:00"},
         "Departure must be after arrival.",
-        "Thời điểm rời đi phải sau thời điểm đến.",
+        "Thời gian rời đi phải sau thời gian đến.",
     ),
     "years-away": (
         {"arrival_at": "2035-10-24T10:00", "departure_at": ""},
