@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
-from ceremony.enums import ItemKind, ItemStatus
+from ceremony.enums import ItemStatus
 from ceremony.feeds_state import feeds_touch
 from ceremony.models import Ceremony, ScheduleItem
 
@@ -89,10 +89,12 @@ def signing_return(*, delegation, user=None, reason=RETURNED_REASON):
     )
     # No order left means Protocol cleared it after the withdrawal: the next generation places everyone.
     taken = not placed or position in placed
+    # Another delegation's slot at the table in that time; the ceremony's own items in the room (the signing
+    # session around every slot) take nothing from anyone.
     overlapping = (
         ScheduleItem.objects.filter(
             ceremony_id=delegation.ceremony_id,
-            kind=ItemKind.SIGNING,
+            signing_slot__isnull=False,
             room_id=slot.room_id,
             starts_at__lt=slot.ends_at,
             ends_at__gt=slot.starts_at,

@@ -3,13 +3,13 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from ceremony.enums import ItemStatus
+from ceremony.enums import ItemKind, ItemStatus
 from delegations.enums import DelegationStatus
 from delegations.models import SELF_SERVICE_REASON, Delegation, SigningSlot
 from delegations.signing import delegation_move_in_order, signing_order_clear, signing_withdraw
 from delegations.signing_return import RETURNED_REASON, signing_return
 from tests.delegations.test_signing import delegation_with_signatory, generate, slots
-from tests.factories import CeremonyFactory, RoomFactory, hanoi
+from tests.factories import CeremonyFactory, RoomFactory, ScheduleItemFactory, hanoi
 
 
 @pytest.fixture
@@ -144,6 +144,19 @@ def test_no_return_when_another_signing_slot_took_the_time(ceremony, signing_roo
 
     assert come_back(mexico).restored is False
     assert SigningSlot.objects.get(delegation=mexico).item.status == ItemStatus.CANCELLED
+
+
+def test_the_signing_session_around_the_slots_does_not_keep_a_delegation_out(ceremony, signing_room, three):
+    ScheduleItemFactory(
+        ceremony=ceremony, kind=ItemKind.SIGNING, room=signing_room, title="Signing session",
+        starts_at=hanoi(25, 10), ends_at=hanoi(25, 12),
+    )  # fmt: skip
+    generate(ceremony, signing_room)
+    mexico = three["MX"]
+    withdraw(mexico)
+
+    assert come_back(mexico).restored is True
+    assert SigningSlot.objects.get(delegation=mexico).item.status == ItemStatus.TENTATIVE
 
 
 def test_a_delegation_that_still_does_not_sign_or_never_left_gets_nothing(ceremony, signing_room, three):
