@@ -8,6 +8,7 @@ from delegations.enums import DelegationStatus
 from delegations.models import SELF_SERVICE_REASON, Delegation, SigningSlot
 from delegations.signing import delegation_move_in_order, signing_order_clear, signing_withdraw
 from delegations.signing_return import RETURNED_REASON, signing_return
+from tests.adminpages import admin_url, form_values
 from tests.delegations.test_signing import delegation_with_signatory, generate, slots
 from tests.factories import CeremonyFactory, RoomFactory, ScheduleItemFactory, hanoi
 
@@ -171,3 +172,25 @@ def test_a_delegation_that_still_does_not_sign_or_never_left_gets_nothing(ceremo
     assert Delegation.objects.get(pk=mexico.pk).signing_order is None
     assert slots(ceremony)[1][3:] == (ItemStatus.CANCELLED, 1)
     assert [s[:4] for s in slots(ceremony)] != [s[:4] for s in before]
+
+
+def test_an_organizer_who_sets_a_delegation_back_to_confirmed_gives_it_its_place_and_slot_back(
+    admin_client, ceremony, signing_room, three
+):
+    generate(ceremony, signing_room)
+    mexico = three["MX"]
+    url = admin_url(Delegation, "change", mexico.pk)
+    values = form_values(admin_client.get(url))
+    assert admin_client.post(url, {**values, "status": DelegationStatus.DECLINED}).status_code == 302
+    assert slots(ceremony)[1][3:] == (ItemStatus.CANCELLED, 1)
+
+    values = form_values(admin_client.get(url))
+    assert admin_client.post(url, {**values, "status": DelegationStatus.CONFIRMED}).status_code == 302
+
+    assert slots(ceremony)[1][3:] == (ItemStatus.TENTATIVE, 2)
+    latest = Delegation.objects.get(pk=mexico.pk).history.first()
+    assert (latest.signing_order, latest.history_user.username, latest.history_change_reason) == (
+        2,
+        "admin",
+        RETURNED_REASON,
+    )
