@@ -107,6 +107,10 @@ def test_decline_then_come_back(tab, browser, live_server, viet_nam_signs, langu
     expect(confirm).to_be_visible()
     expect(tab.locator("#id_hotel")).to_have_value("Daewoo Hotel")
     assert tab.evaluate(NO_HORIZONTAL_SCROLL), "the confirmation scrolls sideways"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    tab.screenshot(
+        path=SCREENSHOTS / f"test_decline_then_come_back[{tab.size}-{language}]--confirm.png", full_page=True
+    )
     slot.refresh_from_db()
     assert (slot.status, Delegation.objects.get(pk=delegation.pk).signing_order) == (ItemStatus.CONFIRMED, 1)
 
