@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import npgettext
 
 from ceremony.conflicts import ceremony_conflicts
-from ceremony.times import in_zone
+from ceremony.enums import ItemStatus
+from ceremony.times import day_and_time, in_zone
 
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .full_powers import FullPowersState, full_powers_state_expression
-from .models import Delegate, Delegation
+from .models import Delegate, Delegation, SigningSlot
 
 CHART_WIDTH, CHART_HEIGHT, CHART_BASE = 640, 180, 150  # the bars stand on y = CHART_BASE
 MIN_DAY_WIDTH = 16  # two bars of 4 and their gaps: a longer ceremony widens the chart instead
@@ -30,6 +31,7 @@ MIN_DAY_WIDTH = 16  # two bars of 4 and their gaps: a longer ceremony widens the
 # past the closing). A stray date, however far, neither stretches nor moves it: it is counted beside the chart.
 DAYS_BEFORE, DAYS_AFTER = 7, 3
 SHOWN_CONFLICTS = 30
+SHOWN_WITHDRAWALS = 10
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ def readiness(*, ceremony):
 
     conflicts = ceremony_conflicts(ceremony=ceremony)
     errors = sum(1 for c in conflicts if c.is_error)
+    withdrawals = signing_withdrawals(ceremony=ceremony)
     return {
         "ceremony": ceremony,
         "delegation_total": Figure(
@@ -128,7 +131,38 @@ def readiness(*, ceremony):
         "conflict_errors": errors,
         "conflict_warnings": len(conflicts) - errors,
         "conflicts_hidden": max(0, len(conflicts) - SHOWN_CONFLICTS),
+        "withdrawals": withdrawals[:SHOWN_WITHDRAWALS],
+        "withdrawal_total": len(withdrawals),
+        "withdrawals_hidden": max(0, len(withdrawals) - SHOWN_WITHDRAWALS),
     }
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    name: str
+    why: str
+    when: str
+    url: str
+
+
+def signing_withdrawals(*, ceremony):
+    """Delegations that gave up their signing slot (declined, or no longer intend to sign) and have not come back,
+    latest first: Protocol reallocates their places, or waits for them. In one query."""
+    links = (
+        SigningSlot.objects.filter(item__ceremony=ceremony, item__status=ItemStatus.CANCELLED)
+        .filter(Q(delegation__status=DelegationStatus.DECLINED) | Q(delegation__intends_to_sign=False))
+        .select_related("delegation", "item")
+        .order_by("-item__updated_at", "delegation__sort_name")
+    )
+    return [
+        Withdrawal(
+            name=link.delegation.name,
+            why=_("declined") if link.delegation.status == DelegationStatus.DECLINED else _("no longer signs"),
+            when=day_and_time(link.item.updated_at, ceremony.zone),
+            url=reverse("admin:delegations_delegation_change", args=[link.delegation.pk]),
+        )
+        for link in links
+    ]
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_countries import countries
 
+from ceremony.enums import ItemKind, Visibility
+from ceremony.models import ScheduleItem
 from delegations.dashboard import readiness
 from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
-from tests.adminpages import changelist_rows, page_text
+from delegations.models import Delegation, SigningSlot
+from delegations.signing import signing_withdraw
+from tests.adminpages import changelist_rows, page_text, plain
 from tests.factories import (
     CeremonyFactory,
     DelegateFactory,
@@ -269,7 +273,7 @@ def test_dashboard_hidden_without_ceremony(admin_client, db):
 
 
 def add_data(ceremony, numbers):
-    codes = [code for code, _name in countries if code not in {"VN", "FR", "JP", "KE", "MX", "BR", "DE"}]
+    codes = [code for code, _name in countries if code not in {"VN", "FR", "JP", "KE", "MX", "BR", "DE", "AR", "CL"}]
     room = RoomFactory()
     for n in numbers:
         delegation(
@@ -283,6 +287,8 @@ def add_data(ceremony, numbers):
             departure_at=hanoi(27, 8),
         )
         ScheduleItemFactory(ceremony=ceremony, room=room, starts_at=hanoi(25, 9) + dt.timedelta(minutes=n))
+        if n % 3 == 0:
+            withdrawn(ceremony, f"Withdrawn {n}", codes[n + 100], hanoi(25, 10) + dt.timedelta(minutes=n))
 
 
 def index_queries(client):
@@ -293,14 +299,15 @@ def index_queries(client):
 
 
 # Session, user, the header's ceremony; delegations by status, people by state, the chart's stays;
-# conflicts: items, invitations, delegations, signatories; the sidebar's recent actions: 11.
+# conflicts: items, invitations, delegations, signatories; the withdrawals from the signing; the sidebar's recent
+# actions: 12.
 def test_dashboard_queries_do_not_grow_with_data(admin_client, known):
     add_data(known, range(3))
     small = index_queries(admin_client)
     add_data(known, range(3, 30))
     large = index_queries(admin_client)
 
-    assert small == large == 11
+    assert small == large == 12
 
 
 def test_dashboard_queries_do_not_grow_with_stays_far_away(admin_client, strays):
@@ -309,4 +316,54 @@ def test_dashboard_queries_do_not_grow_with_stays_far_away(admin_client, strays)
         far = dt.datetime(2000 + n, 1, 1, tzinfo=dt.UTC), dt.datetime(2040 + n, 1, 1, tzinfo=dt.UTC)
         DelegationFactory(ceremony=strays, country=code, arrival_at=far[0], departure_at=far[1])
 
-    assert index_queries(admin_client) == before == 11
+    assert index_queries(admin_client) == before == 12
+
+
+# --- withdrawals from the signing ------------------------------------------------------------------------------------
+
+
+def withdrawn(ceremony, name, code, cancelled_at, **change):
+    """A delegation with a slot that it gave up (declined unless ``change`` says otherwise) at ``cancelled_at``."""
+    made = delegation(ceremony, code, name, DelegationStatus.CONFIRMED)
+    start = hanoi(25, 14) + dt.timedelta(minutes=5 * made.pk)
+    item = ScheduleItemFactory(
+        ceremony=ceremony, kind=ItemKind.SIGNING, visibility=Visibility.INVITED,
+        starts_at=start, ends_at=start + dt.timedelta(minutes=5),
+    )  # fmt: skip
+    SigningSlot.objects.create(delegation=made, item=item)
+    Delegation.objects.filter(pk=made.pk).update(**(change or {"status": DelegationStatus.DECLINED}))
+    made.refresh_from_db()
+    signing_withdraw(delegation=made)
+    ScheduleItem.objects.filter(pk=item.pk).update(updated_at=cancelled_at)
+    return made
+
+
+def test_dashboard_lists_withdrawals_from_the_signing_latest_first_in_hanoi_time(admin_client, known):
+    argentina = withdrawn(known, "Argentina", "AR", hanoi(24, 9, 15))
+    chile = withdrawn(known, "Chile", "CL", hanoi(24, 23, 50), intends_to_sign=False)
+
+    text = page_text(admin_client.get("/admin/"))
+
+    heading = re.search(r'<h3 id="withdrawals">(.*?)</h3>', text, re.S)[1]
+    assert plain(heading) == "2 delegations withdrew from the signing (Asia/Ho_Chi_Minh)"
+    rows = re.findall(r"<li>(.*?)</li>", re.search(r'<ul class="withdrawals">(.*?)</ul>', text, re.S)[1])
+    assert [plain(row) for row in rows] == [
+        "Chile — no longer signs, Fri 24 Oct, 23:50",
+        "Argentina — declined, Fri 24 Oct, 09:15",
+    ]
+    assert [re.search(r'href="([^"]+)"', row)[1] for row in rows] == [
+        f"/admin/delegations/delegation/{chile.pk}/change/",
+        f"/admin/delegations/delegation/{argentina.pk}/change/",
+    ]
+
+
+def test_a_delegation_that_came_back_leaves_the_withdrawals(admin_client, known):
+    argentina = withdrawn(known, "Argentina", "AR", hanoi(24, 9, 15))
+    assert "1 delegation withdrew from the signing" in page_text(admin_client.get("/admin/"))
+    ScheduleItem.objects.filter(signing_slot__delegation=argentina).update(status="confirmed")
+    Delegation.objects.filter(pk=argentina.pk).update(status=DelegationStatus.CONFIRMED)
+
+    text = page_text(admin_client.get("/admin/"))
+
+    assert "0 delegations withdrew from the signing" in text
+    assert "Argentina —" not in text
