@@ -21,6 +21,7 @@ from ceremony.times import in_zone
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .full_powers import FullPowersState, full_powers_state_expression
 from .models import Delegate, Delegation
+from .signing_desk import desk_status
 
 CHART_WIDTH, CHART_HEIGHT, CHART_BASE = 640, 180, 150  # the bars stand on y = CHART_BASE
 MIN_DAY_WIDTH = 16  # two bars of 4 and their gaps: a longer ceremony widens the chart instead
@@ -116,6 +117,8 @@ def readiness(*, ceremony):
         "conflict_errors": errors,
         "conflict_warnings": len(conflicts) - errors,
         "conflicts_hidden": max(0, len(conflicts) - SHOWN_CONFLICTS),
+        "signing": desk_status(ceremony=ceremony, with_drawn=False),
+        "signing_desk": reverse("admin:ceremony_ceremony_signing_desk", args=[ceremony.pk]),
     }
 
 
