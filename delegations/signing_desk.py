@@ -108,10 +108,10 @@ def desk_status(*, ceremony, with_drawn=True):
             waiting.append(name)
         elif slot_status == ItemStatus.CANCELLED:
             withdrawn.append(name)
-    if places:
+    if ceremony.signing_order_rule == SigningOrderRule.ALPHABETICAL_FROM_LETTER and not ceremony.drawn_letter:
+        state = NO_LETTER  # places without a letter (typed in, or seeded) are no alphabetical order yet
+    elif places:
         state = GENERATED
-    elif ceremony.signing_order_rule == SigningOrderRule.ALPHABETICAL_FROM_LETTER and not ceremony.drawn_letter:
-        state = NO_LETTER
     else:
         state = NOT_GENERATED
     return DeskStatus(
@@ -122,8 +122,8 @@ def desk_status(*, ceremony, with_drawn=True):
         slots=slots["live"],
         confirmed=slots["confirmed"],
         cancelled=slots["cancelled"],
-        waiting=sorted(waiting) if places else [],
-        withdrawn=sorted(withdrawn) if places else [],
+        waiting=sorted(waiting) if state == GENERATED else [],
+        withdrawn=sorted(withdrawn) if state == GENERATED else [],
     )
 
 

@@ -79,7 +79,7 @@ def slots():
 
 def order_rows(response):
     body = re.search(r'<table class="run-sheet-table desk-table">.*?<tbody>(.*?)</tbody>', page_text(response), re.S)
-    cells = re.compile(r'<td class="(place|slot|delegation|signatory|full-powers|room)">(.*?)</td>', re.S)
+    cells = re.compile(r'<td class="(place|slot|delegation|signatory|full-powers|room)"[^>]*>(.*?)</td>', re.S)
     return [
         {name: " ".join(plain(text).split()) for name, text in cells.findall(row)}
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body[1], re.S)
@@ -168,7 +168,7 @@ def test_drawing_the_letter_records_who_drew_it(admin_client, ceremony, delegati
     letter = section(response, "desk-letter")
     assert re.fullmatch(
         r"Letter drawn by lot M English alphabetical order from the letter M; the host first\. "
-        r"letter drawn by lot: \w{3} \d{1,2} \w{3}, \d\d:\d\d \(Asia/Ho_Chi_Minh\), by admin\. Draw again… "
+        r"Letter drawn by lot: \w{3} \d{1,2} \w{3}, \d\d:\d\d \(Asia/Ho_Chi_Minh\), by admin\. Draw again… "
         r"The letter changes only by a new draw, which clears the order of signing\.",
         letter,
     )
