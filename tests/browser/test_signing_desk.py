@@ -31,8 +31,9 @@ WORDS = {
         "desk": "Bàn điều phối lễ ký",
         "no_letter": "Chưa bốc thăm chữ cái",
         "generated": "Đã lập",
-        "clear_asks": "4 lượt ký bị hủy; các đoàn thấy lượt ký bị hủy trên trang và trong lịch của mình.",
-        "moved": "{name} nay ký ở vị trí 3.",
+        "clear_asks": "4 khung giờ ký bị hủy; các đoàn thấy khung giờ của mình bị hủy trên trang và trong lịch của "
+        "đoàn.",
+        "moved": "{name} nay ký ở vị trí thứ 3.",
     },
 }
 
