@@ -9,13 +9,16 @@ import string
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ceremony.enums import ItemStatus
 from ceremony.models import Ceremony, ScheduleItem
 from delegations.enums import DelegationStatus, Rank
 from delegations.models import Delegation
+from delegations.signing import signing_withdraw
 from planner.seeding import DEFAULT_SEEDS_DIR, SeedError, seed_ceremony
 from tests.adminpages import admin_url, form_values, page_text, plain, shown_messages
 from tests.factories import CeremonyFactory, DelegateFactory, DelegationFactory, RoomFactory, hanoi
@@ -259,8 +262,6 @@ def test_the_desk_says_when_the_order_is_stale(admin_client, generated, delegati
     mexico = delegations[2]
     mexico.status = DelegationStatus.DECLINED
     mexico.save()  # the admin's save withdraws it from the signing; here, the service does
-    from delegations.signing import signing_withdraw
-
     signing_withdraw(delegation=mexico)
 
     stale = re.search(
@@ -561,3 +562,27 @@ def test_a_seed_file_cannot_set_the_letter(db, tmp_path):
 
     with pytest.raises(SeedError, match="unknown field"):
         seed_ceremony(seeds_dir=seeds)
+
+
+# --- Its cost ------------------------------------------------------------------------------------------------------
+
+
+def desk_queries(client, ceremony):
+    post(client, "signing_generate", ceremony)
+    with CaptureQueriesContext(connection) as queries:
+        response = desk(client, ceremony)
+    return len(queries), len(order_rows(response))
+
+
+def test_the_desk_queries_do_not_grow_with_the_order(admin_client, generated):
+    codes = ["BR", "CA", "DE", "EG", "FI", "GH", "IN", "JP", "KE", "LU", "NO", "PE"]
+    for code in codes[:2]:
+        signing(generated, code, f"Country {code}")
+    small, rows = desk_queries(admin_client, generated)
+    assert rows == 6
+    for code in codes[2:]:
+        signing(generated, code, f"Country {code}")
+    large, rows = desk_queries(admin_client, generated)
+
+    assert rows == 16
+    assert small == large
