@@ -39,7 +39,7 @@
     params.set("tz", zone);
     params.delete("page");
     link.href = `${window.location.pathname}?${params}`;
-    link.textContent = link.dataset.label.replace("%(zone)s", zone);
+    link.textContent = link.dataset.label.replace("{zone}", zone);
     link.hidden = false;
   }
 
