@@ -46,6 +46,13 @@ register.filter("long_date", long_date)
 
 
 @register.filter
+def tab_day(value):
+    """'Sat 25 Oct', 'T7 25/10': a day in a tab, short enough for a phone."""
+    # Translators: a PHP-style date format (Django's date filter) for a day in the programme's tabs; keep it short.
+    return formats.date_format(value, pgettext("date format", "D j M"))
+
+
+@register.filter
 def long_day(value):
     """'Saturday 25 October 2025', 'Thứ Bảy, 25 tháng 10 năm 2025': a day heading."""
     # Translators: a PHP-style date format (Django's date filter) for a day heading with its weekday.
