@@ -475,3 +475,27 @@ def test_programme_subscribe_box_offers_webcal_the_address_to_copy_and_steps_per
     assert "If nothing happens, copy the address below" in box
     assert 'src="/static/ceremony/copy_links.js"' in html
     assert 'src="/static/ceremony/programme.js"' in html
+
+
+def test_programme_has_a_tab_for_a_public_item_outside_the_ceremonys_days(client, world):
+    ScheduleItemFactory(
+        ceremony=world.ceremony, uid="eve", title="Eve", visibility=Visibility.PUBLIC,
+        starts_at=hanoi(24, 23, 30), ends_at=hanoi(25, 0, 30),
+    )  # fmt: skip
+
+    html = page_at(client, "/?day=2025-10-24", BEFORE)
+
+    assert [text for text, _, _ in tabs(html)] == ["Fri 24 Oct (1)", "Sat 25 Oct (1)", "Sun 26 Oct (1)", "All days (3)"]
+    assert item_ids_in(html) == ["eve"]
+    assert "23:30–25/10 00:30" in html
+
+
+def test_programme_in_vietnamese_during_the_ceremony(client, world, next_session):
+    client.cookies["django_language"] = "vi"
+    html = page_at(client, "/", hanoi(25, 9, 30))
+
+    assert [text for text, _, _ in tabs(html)] == ["Thứ 7 25/10 (2)", "Chủ nhật 26/10 (1)", "Tất cả các ngày (3)"]
+    assert badges(html, "opening") == [("badge-now", "Đang diễn ra")]
+    assert badges(html, "panel") == [("badge-next", "Tiếp theo")]
+    assert "Đến hoạt động hiện tại" in html
+    assert "2 hoạt động." in html
