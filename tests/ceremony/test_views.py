@@ -253,6 +253,8 @@ def test_programme_search_and_kind_together(client, world):
 
     assert item_ids_in(page_at(client, "/?day=all&kind=opening&q=plenary", BEFORE)) == ["opening"]
     assert item_ids_in(page_at(client, "/?day=all&kind=closing&q=plenary", BEFORE)) == []
+    assert item_ids_in(page_at(client, "/?day=all&kind=side_event&q=plenary", BEFORE)) == ["closing"]
+    assert item_ids_in(page_at(client, "/?day=all&kind=side_event&q=opening", BEFORE)) == []
     html = page_at(client, "/?day=all&kind=opening", BEFORE)
     assert '<option value="opening" selected>Opening</option>' in html
 
