@@ -60,6 +60,13 @@ def open_programme(browser, live_server, seeded_live, request):
         contexts.append(context)
         page = context.new_page()
         page.shot = Screenshots(page, request.node.name)
+        page.csp_violations = []  # the scripts are static files the Content-Security-Policy allows; nothing inline
+        page.on(
+            "console",
+            lambda message: (
+                page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         response = page.goto(live_server.url + path)
         assert response.status == 200
         expect(page.locator("html")).to_have_attribute("lang", language)
@@ -121,6 +128,7 @@ def test_day_tabs_and_search_as_you_type(open_programme, screen, language):
     page.reload()  # the address kept the choice
     assert item_ids(page) == ["hanoi-2025-closing"]
     expect(page.locator("#filter-kind")).to_have_value("closing")
+    assert page.csp_violations == []
 
 
 @pytest.mark.parametrize(("screen", "language"), READERS)
@@ -174,6 +182,7 @@ def test_switching_to_the_readers_zone_and_back(open_programme, screen, language
     page.get_by_role("link", name=TEXT[language]["home"]).click()
     expect(opening.locator("time")).to_have_text("09:00–10:30")
     expect(opening.locator(".home-time")).to_have_count(0)
+    assert page.csp_violations == []
 
 
 @pytest.mark.parametrize(("screen", "language"), READERS)
