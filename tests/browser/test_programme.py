@@ -52,9 +52,9 @@ def open_programme(browser, live_server, seeded_live, request):
     own, as a visitor's browser sends it), on Paris time, at the programme; its screenshot is kept."""
     contexts = []
 
-    def opener(screen, language, *, javascript=True, path="/"):
+    def opener(screen, language, *, javascript=True, path="/", zone="Europe/Paris"):
         context = browser.new_context(
-            **SCREENS[screen], locale=LOCALES[language], timezone_id="Europe/Paris", java_script_enabled=javascript
+            **SCREENS[screen], locale=LOCALES[language], timezone_id=zone, java_script_enabled=javascript
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
@@ -183,6 +183,13 @@ def test_switching_to_the_readers_zone_and_back(open_programme, screen, language
     expect(opening.locator("time")).to_have_text("09:00–10:30")
     expect(opening.locator(".home-time")).to_have_count(0)
     assert page.csp_violations == []
+
+
+def test_a_reader_on_hanoi_time_under_another_name_is_offered_no_switch(open_programme):
+    """Asia/Saigon is Hanoi's clock under its old name: "Show times in your zone (Asia/Saigon)" would change nothing."""
+    page = open_programme("desktop", "en", zone="Asia/Saigon")
+    expect(page.locator("#item-hanoi-2025-opening time")).to_have_text("09:00–10:30")
+    expect(page.locator("[data-tz-link]")).to_be_hidden()
 
 
 @pytest.mark.parametrize(("screen", "language"), READERS)

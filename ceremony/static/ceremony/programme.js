@@ -24,6 +24,14 @@
     return window.location.pathname + (query ? `?${query}` : "");
   }
 
+  // Two names for one clock (Asia/Saigon and Asia/Ho_Chi_Minh): the same wall time now and half a year on.
+  function sameClock(one, other) {
+    const show = (zone, when) =>
+      new Intl.DateTimeFormat("en-GB", { timeZone: zone, dateStyle: "short", timeStyle: "short" }).format(when);
+    const halfYear = new Date(Date.now() + 182 * 24 * 3600 * 1000);
+    return [new Date(), halfYear].every((when) => show(one, when) === show(other, when));
+  }
+
   function offerBrowserZone() {
     const link = document.querySelector("[data-tz-link]");
     let zone = "";
@@ -34,6 +42,13 @@
     }
     if (!link || !zone || zone === form.dataset.homeZone) {
       return;
+    }
+    try {
+      if (sameClock(zone, form.dataset.homeZone)) {
+        return;
+      }
+    } catch (error) {
+      return; // a zone this browser cannot format in: offer nothing
     }
     const params = new URLSearchParams(window.location.search);
     params.set("tz", zone);
