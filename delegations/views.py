@@ -3,7 +3,6 @@
 import datetime
 from urllib.parse import quote
 
-import segno
 from django.contrib import messages
 from django.core.signing import BadSignature
 from django.db import transaction
@@ -11,12 +10,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ceremony.models import Ceremony
 from ceremony.private_links import private_link
+from ceremony.qr import qr_svg
 from ceremony.selectors import changed_since, group_by_day
 from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
@@ -68,7 +67,7 @@ def page(request, token):
         "members": list(delegation.members.all()),
         "feed": feed,
         "google_url": "https://calendar.google.com/calendar/r?cid=" + quote(feed["webcal"], safe=""),
-        "qr_svg": mark_safe(segno.make(feed["https"], error="m").svg_inline(scale=4, border=2)),  # noqa: S308 - segno output
+        "qr_svg": qr_svg(feed["https"], label=_("QR code of the calendar address")),
         "item_token": token,
         "edit_url": reverse("delegations:edit", args=[token]),
     }
