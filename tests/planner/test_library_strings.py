@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import django.contrib.admin
 import import_export
 import pytest
 from django.utils import translation
@@ -23,7 +24,22 @@ def test_the_listed_strings_are_import_exports_own_and_none_it_shows_is_missing(
     assert library - listed - set(library_strings.IMPORT_EXPORT_UNSHOWN) == set()
 
 
-@pytest.mark.parametrize("msgid", [*library_strings.IMPORT_EXPORT, *library_strings.COUNTRIES])
+def test_the_listed_admin_strings_are_djangos_and_with_them_its_vietnamese_is_complete():
+    admin = Path(django.contrib.admin.__file__).parent / "locale"
+    source = {entry["msgid"] for entry in po_entries(admin / "en" / "LC_MESSAGES" / "django.po")}
+    vietnamese = {
+        entry["msgid"]
+        for entry in po_entries(admin / "vi" / "LC_MESSAGES" / "django.po")
+        if (entry.get("msgstr") or entry.get("msgstr[0]")) and "fuzzy" not in entry["flags"]
+    }
+    listed = {*library_strings.DJANGO_ADMIN, "entry"}  # and DJANGO_ADMIN_PLURAL
+    assert listed - source == set()
+    assert source - vietnamese - listed == set()
+
+
+@pytest.mark.parametrize(
+    "msgid", [*library_strings.IMPORT_EXPORT, *library_strings.DJANGO_ADMIN, *library_strings.COUNTRIES]
+)
 def test_each_listed_string_has_its_vietnamese(msgid):
     with translation.override("vi"):
         assert translation.gettext(msgid) != msgid
@@ -68,6 +84,16 @@ def test_the_import_preview_in_vietnamese(admin_client, world):
     assert " Cập nhật " in text  # the row's kind of change
     assert "Confirm import" not in text
     assert ScheduleItem.objects.get(uid="opening").title != "Opening (revised)"  # a preview writes nothing
+
+
+def test_the_admins_own_hidden_headers_and_skip_link_in_vietnamese(admin_client, world):
+    admin_client.cookies["django_language"] = "vi"
+    text = admin_client.get("/admin/ceremony/scheduleitem/").content.decode()
+    assert "Chuyển đến nội dung chính" in text
+    assert '<th scope="col">Tên loại dữ liệu</th>' in text
+    assert '<nav aria-label="Đường dẫn điều hướng">' in text
+    for english in ("Skip to main content", "Model name", "Add link", "Breadcrumbs", "Toggle theme"):
+        assert english not in text
 
 
 def test_the_export_page_and_list_buttons_in_vietnamese(admin_client, world):
