@@ -17,7 +17,7 @@ def page_text(response):
 
 def plain(fragment):
     """The text of an HTML fragment, as a reader sees it."""
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+    return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br>", "\n", fragment))).strip()
 
 
 def shown_messages(response):
