@@ -14,7 +14,7 @@ from delegations.services import delegation_issue_token
 from tests.browser.axe import axe_check
 from tests.browser.conftest import PASSWORD, PHONE
 from tests.browser.test_pages import submit, switch_language
-from tests.factories import ScheduleItemFactory, hanoi
+from tests.factories import DelegateFactory, ScheduleItemFactory, hanoi
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +24,13 @@ SIZES = {"390px": PHONE, "1366px": DESKTOP}
 
 @pytest.fixture
 def ceremony_day(seeded_live):
-    """Viet Nam with a stay (so the dashboard draws its chart), a signing slot, and an access token."""
+    """Viet Nam with a stay (so the dashboard draws its chart), a member, a signing slot, and an access token."""
     from django.contrib.auth import get_user_model
 
     viet_nam = Delegation.objects.get(ceremony=seeded_live, country="VN")
     viet_nam.arrival_at, viet_nam.departure_at = hanoi(24, 10), hanoi(27, 15)
     viet_nam.save()
+    DelegateFactory(delegation=viet_nam, name="Nguyễn Văn Nam", position="Deputy Minister of Foreign Affairs")
     slot = ScheduleItemFactory(
         ceremony=seeded_live, uid="hanoi-2025-signing-vn", kind=ItemKind.SIGNING, visibility=Visibility.INVITED,
         status=ItemStatus.CONFIRMED, title="Signing: Viet Nam", title_vi="Ký: Việt Nam",
@@ -46,6 +47,7 @@ def ceremony_day(seeded_live):
 def test_no_serious_accessibility_problem_on_any_page(browser, live_server, ceremony_day, language, size):
     token = ceremony_day
     opening = ScheduleItem.objects.get(uid="hanoi-2025-opening")
+    viet_nam = Delegation.objects.get(country="VN")
     context = browser.new_context(**SIZES[size], locale="en-GB", timezone_id="Europe/Paris")
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -76,7 +78,11 @@ def test_no_serious_accessibility_problem_on_any_page(browser, live_server, cere
         submit(page, page.locator("input[type=submit]"))
         check("/admin/", "the admin's dashboard")
         check("/admin/ceremony/scheduleitem/", "the list of schedule items")
+        check("/admin/ceremony/scheduleitem/?status__exact=confirmed", "the list of schedule items, filtered")
         check(f"/admin/ceremony/scheduleitem/{opening.pk}/change/", "an item's change form")
+        check("/admin/ceremony/scheduleitem/add/", "a new item's form (its lists empty)")
+        check(f"/admin/delegations/delegation/{viet_nam.pk}/change/", "a delegation's change form, with its members")
+        check("/admin/ceremony/scheduleitem/export/", "the export page")
     finally:
         context.close()
     assert not problems, "\n\n".join(problems)
