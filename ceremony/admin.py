@@ -29,7 +29,7 @@ class SourceAdmin(HistoryAdmin):
     list_display = ["title", "kind", "publisher", "published_on", "key"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind"]
-    search_fields = ["title", "publisher", "key", "url"]
+    search_fields = ["title", "title_vi", "publisher", "key", "url"]
     ordering = ["title"]
 
 
@@ -113,7 +113,10 @@ class CeremonyAdmin(HistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "name_vi", "slug", "treaty_title", "treaty_title_vi", "is_current"]}),
-        (_("Where and when"), {"fields": ["city", "venue", "time_zone", "first_day", "last_day", "host_agency"]}),
+        (
+            _("Where and when"),
+            {"fields": ["city", "city_vi", "venue", "time_zone", "first_day", "last_day", "host_agency"]},
+        ),
         (
             SIGNING,
             {
