@@ -38,12 +38,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from diff_match_patch import diff_match_patch
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export import resources, widgets
 from import_export.results import Error, RowResult
@@ -90,6 +89,16 @@ class RowPlan:
 
 
 @dataclass(frozen=True)
+class PreviewCell:
+    """A cell of a new or changed row, as the preview shows it: ``old`` is None for a new row."""
+
+    column: str
+    label: str
+    old: str | None
+    new: str
+
+
+@dataclass(frozen=True)
 class UniqueCheck:
     """A unique constraint checked across the sheet and against the stored objects.
 
@@ -111,6 +120,7 @@ class BulkImportResource(resources.ModelResource):
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self._choice_labels = {}  # field name -> {code: label}, for the preview
 
     # --- What a resource says about its model -----------------------------------------------------------------
 
@@ -170,7 +180,7 @@ class BulkImportResource(resources.ModelResource):
             logger.exception("Planning the import of a sheet failed")
             result.append_base_error(Error(SheetError(_("This sheet could not be read. Nothing was imported."))))
             return result
-        self.report(plans, result, diffs=dry_run)  # the confirm shows no table: no diffs to compute
+        self.report(plans, result, diffs=dry_run)  # the confirm shows no rows: nothing to describe
         if dry_run or result.has_validation_errors():
             return result
         try:
@@ -392,8 +402,9 @@ class BulkImportResource(resources.ModelResource):
                 row_result.import_type = RowResult.IMPORT_TYPE_SKIP
             else:
                 row_result.import_type = RowResult.IMPORT_TYPE_NEW if plan.new else RowResult.IMPORT_TYPE_UPDATE
-                if diffs:
-                    row_result.diff = self.diff_cells(plan)
+                if diffs:  # the preview's: what the row sets or changes, under its number and name
+                    row_result.number, row_result.name = plan.number, str(plan.instance)
+                    row_result.cells = self.preview_cells(plan)
                 plan.result = row_result
                 result.append_row_result(row_result)
             result.increment_row_result_total(row_result)
@@ -406,19 +417,45 @@ class BulkImportResource(resources.ModelResource):
             return ", ".join(sorted(str(getattr(obj, import_field.widget.field)) for obj in objs or ()))
         return import_field.export(instance)
 
-    def diff_cells(self, plan):
-        """The preview's cells of a new or changed row: import-export's HTML diff where a cell changes."""
+    def preview_cells(self, plan):
+        """What the preview shows of a new or changed row: the cells a new row fills, or the old and new text of
+        each cell a stored row changes, as the reader reads them (choices by their label, yes or no)."""
         changed = {self.fields[name].column_name for name in plan.changed if name in self.fields}
-        cells, differ = [], diff_match_patch()
+        cells = []
         for import_field in self.import_fields:
-            after = self.cell_text(import_field, plan.instance, plan.m2m)
-            if plan.new or import_field.column_name not in changed:
-                cells.append(escape(after))
+            column = import_field.column_name
+            filled = str(plan.row.get(column) or "").strip() and not import_field.readonly
+            if not (filled if plan.new else column in changed):
                 continue
-            diff = differ.diff_main(str(self.cell_text(import_field, plan.before)), str(after))
-            differ.diff_cleanupSemantic(diff)
-            cells.append(mark_safe(differ.diff_prettyHtml(diff)))  # noqa: S308 (it escapes the texts)
+            new = self._shown(import_field, self.cell_text(import_field, plan.instance, plan.m2m))
+            old = None if plan.new else self._shown(import_field, self.cell_text(import_field, plan.before))
+            cells.append(PreviewCell(column=column, label=self._label(import_field), old=old, new=new))
         return cells
+
+    def _model_field(self, import_field):
+        try:
+            return self._meta.model._meta.get_field(import_field.attribute)
+        except (FieldDoesNotExist, TypeError):
+            return None
+
+    def _label(self, import_field):
+        model_field = self._model_field(import_field)
+        return capfirst(model_field.verbose_name) if model_field is not None else import_field.column_name
+
+    def _shown(self, import_field, text):
+        """A cell's text as the preview shows it: a choice's code as its label in the reader's language."""
+        text = "" if text is None else str(text)
+        model_field = self._model_field(import_field)
+        if not text or model_field is None:
+            return text
+        if isinstance(model_field, BooleanField):
+            return str(_("yes") if text == "1" else _("no"))
+        if model_field.choices:
+            labels = self._choice_labels.get(model_field.name)
+            if labels is None:
+                labels = self._choice_labels[model_field.name] = dict(model_field.flatchoices)
+            return str(labels.get(text, text))
+        return text
 
     # --- 2. Apply -------------------------------------------------------------------------------------------------
 

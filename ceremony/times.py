@@ -18,6 +18,12 @@ def long_date(value):
     return date_format(value, pgettext("date format", "j F Y"))
 
 
+def long_date_and_time(instant, zone):
+    """'21 October 2025, 14:30', '21 tháng 10 năm 2025, 14:30': a moment written out in the reader's language."""
+    # Translators: a PHP-style date format (Django's date filter) for a date written out in full, with the time.
+    return date_format(in_zone(instant, zone), pgettext("date format", "j F Y, H:i"))
+
+
 def in_zone(instant, zone):
     """The instant on the clocks of ``zone``."""
     return timezone.localtime(instant, zone)

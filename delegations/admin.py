@@ -21,6 +21,7 @@ from .full_powers import record_verifier
 from .models import Delegate, Delegation, FullPowers, Invitation, State
 from .roles import ISSUE_LINKS
 from .signing import signing_withdraw
+from .signing_return import signing_return
 from .spreadsheets import DelegateResource, DelegationResource
 
 
@@ -111,6 +112,7 @@ class DelegationAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         signing_withdraw(delegation=obj, user=request.user)  # declined or no longer signing: slot cancelled
+        signing_return(delegation=obj, user=request.user)  # signing again: its place and slot back, if still free
 
     @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, obj):

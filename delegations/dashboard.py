@@ -14,13 +14,15 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import npgettext
 
 from ceremony.conflicts import ceremony_conflicts
-from ceremony.times import in_zone
+from ceremony.enums import ItemStatus
+from ceremony.times import day_and_time, in_zone
 
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .full_powers import FullPowersState, full_powers_state_expression
-from .models import Delegate, Delegation
+from .models import Delegate, Delegation, SigningSlot
 
 CHART_WIDTH, CHART_HEIGHT, CHART_BASE = 640, 180, 150  # the bars stand on y = CHART_BASE
 MIN_DAY_WIDTH = 16  # two bars of 4 and their gaps: a longer ceremony widens the chart instead
@@ -29,6 +31,7 @@ MIN_DAY_WIDTH = 16  # two bars of 4 and their gaps: a longer ceremony widens the
 # past the closing). A stray date, however far, neither stretches nor moves it: it is counted beside the chart.
 DAYS_BEFORE, DAYS_AFTER = 7, 3
 SHOWN_CONFLICTS = 30
+SHOWN_WITHDRAWALS = 10
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,12 @@ def readiness(*, ceremony):
         for s in FullPowersState
     ]
     accreditation = [
-        Figure(_("delegates"), people["delegates"], _changelist("delegations.delegate", **delegate_scope), "all"),
+        Figure(
+            npgettext("a count of", "delegate", "delegates", people["delegates"]),
+            people["delegates"],
+            _changelist("delegations.delegate", **delegate_scope),
+            "all",
+        ),
         Figure(
             _("accredited"),
             people["accredited"],
@@ -99,14 +107,21 @@ def readiness(*, ceremony):
 
     conflicts = ceremony_conflicts(ceremony=ceremony)
     errors = sum(1 for c in conflicts if c.is_error)
+    withdrawals = signing_withdrawals(ceremony=ceremony)
     return {
         "ceremony": ceremony,
         "delegation_total": Figure(
-            _("delegations"), by_status["total"], _changelist("delegations.delegation", **delegation_scope), "all"
+            npgettext("a count of", "delegation", "delegations", by_status["total"]),
+            by_status["total"],
+            _changelist("delegations.delegation", **delegation_scope),
+            "all",
         ),
         "delegations": delegations,
         "signatory_total": Figure(
-            _("signatories"), people["signatories"], _changelist("delegations.signatory", **delegate_scope), "all"
+            npgettext("a count of", "signatory", "signatories", people["signatories"]),
+            people["signatories"],
+            _changelist("delegations.signatory", **delegate_scope),
+            "all",
         ),
         "signatories": signatories,
         "accreditation": accreditation,
@@ -116,7 +131,38 @@ def readiness(*, ceremony):
         "conflict_errors": errors,
         "conflict_warnings": len(conflicts) - errors,
         "conflicts_hidden": max(0, len(conflicts) - SHOWN_CONFLICTS),
+        "withdrawals": withdrawals[:SHOWN_WITHDRAWALS],
+        "withdrawal_total": len(withdrawals),
+        "withdrawals_hidden": max(0, len(withdrawals) - SHOWN_WITHDRAWALS),
     }
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    name: str
+    why: str
+    when: str
+    url: str
+
+
+def signing_withdrawals(*, ceremony):
+    """Delegations that gave up their signing slot (declined, or no longer intend to sign) and have not come back,
+    latest first: Protocol reallocates their places, or waits for them. In one query."""
+    links = (
+        SigningSlot.objects.filter(item__ceremony=ceremony, item__status=ItemStatus.CANCELLED)
+        .filter(Q(delegation__status=DelegationStatus.DECLINED) | Q(delegation__intends_to_sign=False))
+        .select_related("delegation", "item")
+        .order_by("-item__updated_at", "delegation__sort_name")
+    )
+    return [
+        Withdrawal(
+            name=link.delegation.name,
+            why=_("declined") if link.delegation.status == DelegationStatus.DECLINED else _("no longer signs"),
+            when=day_and_time(link.item.updated_at, ceremony.zone),
+            url=reverse("admin:delegations_delegation_change", args=[link.delegation.pk]),
+        )
+        for link in links
+    ]
 
 
 @dataclass(frozen=True)
@@ -174,8 +220,8 @@ def movements_chart(*, ceremony):
                 day=day,
                 label=date_format(day, "j M"),
                 x=index * step + step // 2,
-                arrival=_bar(ceremony, "arrival_at", day, arrivals[day], peak, x, bar, _("arrivals")),
-                departure=_bar(ceremony, "departure_at", day, departures[day], peak, x + bar, bar, _("departures")),
+                arrival=_bar(ceremony, "arrival_at", day, arrivals[day], peak, x, bar),
+                departure=_bar(ceremony, "departure_at", day, departures[day], peak, x + bar, bar),
             )
         )
     return {
@@ -193,21 +239,25 @@ def _outside(ceremony, counts, lookup, moment):
     """Arrivals and departures on one side of the chart, each linked to its list."""
     return [
         Figure(
-            label,
+            _movements(field, counts[field]),
             counts[field],
             _changelist(
                 "delegations.delegation", ceremony__id__exact=ceremony.pk, **{f"{field}__{lookup}": moment.isoformat()}
             ),
             key,
         )
-        for field, label, key in (
-            ("arrival_at", _("arrivals"), "arrivals"),
-            ("departure_at", _("departures"), "departures"),
-        )
+        for field, key in (("arrival_at", "arrivals"), ("departure_at", "departures"))
     ]
 
 
-def _bar(ceremony, field, day, count, peak, x, width, what):
+def _movements(field, count):
+    """'1 arrival', '2 departures': a count's noun, in its plural form (the count itself is written apart)."""
+    if field == "arrival_at":
+        return npgettext("a count of", "arrival", "arrivals", count)
+    return npgettext("a count of", "departure", "departures", count)
+
+
+def _bar(ceremony, field, day, count, peak, x, width):
     height = round((CHART_BASE - 20) * count / peak)
     start = dt.datetime.combine(day, dt.time(0), tzinfo=ceremony.zone)
     end = start + dt.timedelta(days=1)
@@ -216,5 +266,5 @@ def _bar(ceremony, field, day, count, peak, x, width, what):
         ceremony__id__exact=ceremony.pk,
         **{f"{field}__gte": start.isoformat(), f"{field}__lt": end.isoformat()},
     )
-    label = f"{date_format(day, 'D j M')}: {count} {what}"
+    label = f"{date_format(day, 'D j M')}: {count} {_movements(field, count)}"
     return Bar(x=x, y=CHART_BASE - height, height=height, count=count, url=url, label=label)

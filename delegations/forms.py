@@ -7,10 +7,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from ceremony.enums import ItemStatus
 from ceremony.stale_edits import DELEGATION, StaleEditForm, StaleEditFormSetMixin
+from ceremony.times import long_date, time_range
 
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
-from .models import Delegate, Delegation
+from .models import Delegate, Delegation, SigningSlot
+from .signing import signs
 
 # Organizers own the status once the delegation has arrived or left, and every field not listed here:
 # accreditation, security clearance, who signs, the order of signing, full powers and their verification.
@@ -23,6 +26,8 @@ ATTENDANCE = [
     (DelegationStatus.DECLINED, _("No, we will not attend")),
 ]
 
+
+GIVE_UP = "give_up_place"
 
 NOT_ON_LIST = _("This member is not on your delegation's list; reload the page and try again.")
 LIST_TAMPERED = _("The list of members sent does not match the delegation's; reload the page and try again.")
@@ -138,6 +143,96 @@ class DelegationSelfServiceForm(StaleEditForm):
             self.fields["attendance"].required = False
         for name in ("arrival_at", "departure_at"):
             self.fields[name].help_text = _("Local time in Hanoi (%(zone)s).") % {"zone": zone_label}
+        # Declining gives up the place in the order of signing: the form says so, and asks to confirm on the server,
+        # so that a wrong choice costs nothing, with or without JavaScript.
+        self.signs_now = not self.fields["attendance"].disabled and signs(self.instance)
+        if self.signs_now:
+            self.fields["attendance"].help_text = _(
+                "Choosing “No” gives up your delegation's place in the order of signing and its signing slot: "
+                "you will be asked to confirm."
+            )
+        if self.signs_now and self.is_bound and self.data.get("attendance") == DelegationStatus.DECLINED:
+            self.fields[GIVE_UP] = forms.BooleanField(
+                label=_("I understand: give up our place in the order of signing"),
+                required=False,
+                help_text=self.give_up_consequences(),
+            )
+            self.order_fields(["attendance", GIVE_UP])
+
+    def give_up_consequences(self):
+        """What declining costs this delegation, in a sentence or two."""
+        link = SigningSlot.objects.select_related("item__room").filter(delegation=self.instance).first()
+        slot = link.item if link and link.item.status != ItemStatus.CANCELLED else None
+        if slot is not None:
+            ceremony = self.instance.ceremony
+            lost = _(
+                "Your delegation gives up its place %(order)s in the order of signing and its signing slot "
+                "(%(when)s, %(room)s)."
+            ) % {
+                "order": self.instance.signing_order or "—",
+                "when": time_range(slot.starts_at, slot.ends_at, ceremony.zone),
+                "room": slot.room or "—",
+            }
+        else:
+            lost = _("Your delegation will not be given a place in the order of signing.")
+        return " ".join(
+            [
+                str(lost),
+                str(
+                    _(
+                        "If you choose “Yes” again before the protocol team reallocates the places, you get them "
+                        "back; after that, the protocol team places you."
+                    )
+                ),
+            ]
+        )
+
+    @property
+    def asks_to_confirm(self):
+        """Whether the form was refused only to have the delegation confirm that it gives up its place."""
+        return GIVE_UP in self.errors and len(self.errors) == 1
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            GIVE_UP in self.fields
+            and not self.fields["attendance"].disabled  # the organizers changed the status meanwhile: theirs stands
+            and cleaned.get("attendance") == DelegationStatus.DECLINED
+            and not cleaned.get(GIVE_UP)
+        ):
+            self.add_error(
+                GIVE_UP,
+                _("Nothing is saved yet: tick this box to give up your place, or choose “Yes, we will attend”."),
+            )
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()  # the model's checks: within a year of the ceremony, departure after arrival
+        self._check_stay_meets_the_ceremony()
+
+    def _check_stay_meets_the_ceremony(self):
+        """A stay that ends before the ceremony begins, or begins after it ends, is a mistyped date."""
+        ceremony = self.instance.ceremony
+        start, end = ceremony.bounds()
+        arrival, departure = self.cleaned_data.get("arrival_at"), self.cleaned_data.get("departure_at")
+        if arrival and "arrival_at" not in self.errors and arrival >= end:
+            self.add_error(
+                "arrival_at",
+                ValidationError(
+                    _("This arrival is after the ceremony ends (%(last)s): check the date."),
+                    code="arrival_after_ceremony",
+                    params={"last": long_date(ceremony.last_day)},
+                ),
+            )
+        if departure and "departure_at" not in self.errors and departure < start:
+            self.add_error(
+                "departure_at",
+                ValidationError(
+                    _("This departure is before the ceremony begins (%(first)s): check the date."),
+                    code="departure_before_ceremony",
+                    params={"first": long_date(ceremony.first_day)},
+                ),
+            )
 
     def written_fields(self):
         attendance = set() if self.fields["attendance"].disabled else {"status"}

@@ -10,5 +10,6 @@ app_name = "delegations"
 urlpatterns = [
     path("d/<str:token>/", views.page, name="page"),
     path("d/<str:token>/edit/", views.edit, name="edit"),
+    path("d/<str:token>/seen/", views.seen, name="seen"),
     path("d/<str:token>/calendar.ics", feeds.delegation_calendar, name="calendar"),
 ]

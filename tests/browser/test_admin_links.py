@@ -1,10 +1,15 @@
 """The admin in a real browser: private links (the page link first, each copied with one press), and times."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from delegations.models import Delegation
+from tests.browser.admin_tabs import DESKTOP, FITS, PAGE_FITS, RIGHT_EDGES, admin_screens, admin_tab
+from tests.browser.conftest import PHONE
 from tests.browser.test_pages import submit
+from tests.factories import DelegationFactory
 
 pytestmark = pytest.mark.browser
 
@@ -38,3 +43,41 @@ def test_an_organizer_abroad_sees_no_server_time_note_under_the_times(page, live
     assert page.locator(".timezonewarning").count() > 0  # Django adds its note; the planner hides it
     expect(page.locator(".timezonewarning").first).to_be_hidden()
     expect(page.locator("#site-name, #header").first).to_contain_text("times in Asia/Ho_Chi_Minh, UTC+07:00")
+
+
+@pytest.fixture
+def unbreakable_tokens(monkeypatch):
+    """Tokens without a hyphen, as about one in four real ones is: nowhere for a browser to break the address."""
+    from ceremony import tokens
+
+    issued = iter(range(1, 100))
+    monkeypatch.setattr(tokens.secrets, "token_urlsafe", lambda _bytes: f"{next(issued):02d}".rjust(43, "W"))
+
+
+@pytest.mark.parametrize(("screen", "language"), admin_screens())
+def test_new_access_links_show_every_column_on_the_screen(
+    browser, live_server, seeded_live, unbreakable_tokens, request, screen, language
+):
+    for code, name in [("VC", "Saint Vincent and the Grenadines"), ("LA", "Lao People's Democratic Republic")]:
+        DelegationFactory(ceremony=seeded_live, country=code, name=name)
+    with admin_tab(browser, live_server, request, screen=screen, language=language) as page:
+        page.goto(live_server.url + "/admin/delegations/delegation/")
+        page.locator("#action-toggle").check()
+        page.select_option("select[name=action]", "issue_access_links")
+        submit(page, page.locator("button[name=index]"))
+        submit(page, page.locator("input[type=submit]"))
+
+        links = page.locator("table.issued-links tbody tr")
+        expect(links).to_have_count(3)
+        assert page.evaluate(PAGE_FITS), "the new links are wider than the window"
+        width = DESKTOP["viewport"]["width"] if screen == "desktop" else PHONE["viewport"]["width"]
+        assert max(page.locator("table.issued-links th, table.issued-links td").evaluate_all(RIGHT_EDGES)) <= width
+        for address in page.locator("table.issued-links code, table.issued-links .webcal-link").all():
+            assert address.evaluate(FITS), address.inner_text()
+        webcal = links.first.locator(".webcal-link")
+        expect(webcal).to_have_attribute("href", re.compile(r"^webcal://.*/d/W+\d\d/calendar\.ics$"))
+        expect(links.first.locator("button.copy-link")).to_have_count(3)
+        if screen == "desktop":
+            for heading in page.locator("table.issued-links thead th").all():
+                expect(heading).to_be_in_viewport(ratio=1)
+        assert page.csp_violations == []

@@ -174,7 +174,7 @@ def test_edit_form_refuses_then_saves(page, live_server, seeded_live, viet_nam, 
     expect(page.locator(".alert-success")).to_contain_text("Saved. The protocol team sees your changes.")
     stay = page.locator("section[aria-labelledby='stay-heading']")
     expect(stay).to_contain_text("Hilton Hanoi Opera")
-    expect(stay).to_contain_text("24 Oct 2025, 10:00")  # Hanoi time, though the phone is set to Paris
+    expect(stay).to_contain_text("24 October 2025, 10:00")  # Hanoi time, though the phone is set to Paris
     expect(page.locator("section[aria-labelledby='members-heading']")).to_contain_text("Nguyễn Văn Nam")
     shot()
 

@@ -347,7 +347,7 @@ def test_logistics_may_not_rename_a_delegation_or_add_one_by_sheet(client, world
     assert result is None
     errors = row_errors(preview)
     assert "intends_to_sign: Your role may not change this field." in errors
-    assert "Non field specific: Your role may not add delegations; this row matches none that exists." in errors
+    assert "the row: Your role may not add delegations; this row matches none that exists." in errors
     assert not Delegation.objects.filter(country="DE").exists()
 
 
@@ -372,7 +372,7 @@ def test_logistics_imports_transport_items_only(client, world):
 
     assert result is None
     refusal = "Your role may add and change only items of these kinds: transport."
-    assert row_errors(preview) == [f"Non field specific: {refusal}", f"kind: {refusal}", f"kind: {refusal}"]
+    assert row_errors(preview) == [f"the row: {refusal}", f"kind: {refusal}", f"kind: {refusal}"]
     assert ScheduleItem.objects.get(uid="opening").title == "Opening, speeches; and\nwelcome"
     assert ScheduleItem.objects.get(pk=shuttle.pk).kind == ItemKind.TRANSPORT
     assert not ScheduleItem.objects.filter(title="Extra plenary").exists()
@@ -832,9 +832,7 @@ def test_a_key_given_twice_is_refused(admin_client, world):
     preview, result = import_sheet(admin_client, Delegate, as_csv(rows))
 
     assert result is None
-    assert row_errors(preview) == [
-        "Non field specific: Row 1 is about the same delegate; each may appear once in a sheet."
-    ]
+    assert row_errors(preview) == ["the row: Row 1 is about the same delegate; each may appear once in a sheet."]
     assert not Delegate.objects.exists()
 
 
@@ -941,9 +939,109 @@ def test_the_preview_only_reads(admin_client, world):
         preview = admin_client.post(admin_url(ScheduleItem, "import"), {"import_file": upload, "format": CSV})
 
     assert "import_file_name" in form_values(preview)
-    assert "0 new, 7 changed, 0 unchanged (skipped, not listed)." in plain(page_text(preview))
+    assert preview_counts(preview) == {"new": 0, "update": 7, "skip": 0, "invalid": 0}
     assert {query["sql"].split()[0] for query in queries.captured_queries} == {"SELECT"}  # no savepoint either
     assert Ceremony.objects.get().feeds_changed_at == stamp
+
+
+def preview_counts(response):
+    """The counts the preview opens with, by kind of row."""
+    listed = re.search(r'<ul class="import-counts">(.*?)</ul>', page_text(response), re.S)[1]
+    return {kind: int(count) for kind, count in re.findall(r'<li class="count-(\w+)[^"]*"><b>(\d+)</b>', listed)}
+
+
+def preview_rows(response):
+    """The rows the preview lists: (row number, "New" or "Changed" and the row's name, [cell lines])."""
+    text = page_text(response)
+    table = re.search(r'<table class="import-changes".*?<tbody>(.*?)</tbody>', text, re.S)
+    rows = re.findall(r'<tr class="import-\w+">(.*?)</tr>', table[1] if table else "", re.S)
+    return [
+        (
+            int(plain(re.search(r'<td class="row-number">(.*?)</td>', row, re.S)[1])),
+            " ".join(plain(re.search(r'<th scope="row">(.*?)</th>', row, re.S)[1]).split()),
+            [" ".join(plain(cell).split()) for cell in re.findall(r"<li[^>]*>(.*?)</li>", row, re.S)],
+        )
+        for row in rows
+    ]
+
+
+def mixed_sheet(client, *, bad_row=False):
+    """The programme's export with one item moved and one new item (and one bad time if ``bad_row``)."""
+    ScheduleItem.objects.filter(uid="opening").update(title="Opening")  # a title is one line (ceremony.text)
+    _response, rows = export_sheet(client, ScheduleItem)
+    opening = next(row for row in rows if row["uid"] == "opening")
+    opening.update(starts_at="2025-10-25 09:30", visibility="delegations")
+    if bad_row:
+        next(row for row in rows if row["uid"] == "briefing")["starts_at"] = "25/10/2025 9h"
+    new = {**opening, "uid": "", "title": "Press briefing", "title_vi": "", "description": "", "description_vi": ""}
+    new.update(starts_at="2025-10-26 15:00", ends_at="2025-10-26 15:30", supporting_agencies="", room="")
+    return as_csv([*rows, new])
+
+
+def test_the_preview_opens_with_the_counts_and_lists_only_new_and_changed_rows(admin_client, world):
+    sheet = mixed_sheet(admin_client)
+    preview = admin_client.post(
+        admin_url(ScheduleItem, "import"), {"import_file": SimpleUploadedFile("s.csv", sheet), "format": CSV}
+    )
+
+    text = page_text(preview)
+    assert preview_counts(preview) == {"new": 1, "update": 1, "skip": 6, "invalid": 0}
+    assert "1 new row 1 changed row 6 unchanged rows 0 rows with errors" in " ".join(plain(text).split())
+    assert text.index('class="import-counts"') < text.index('name="confirm"') < text.index('class="import-changes"')
+    number = {row["uid"]: n for n, row in enumerate(csv.DictReader(io.StringIO(sheet.decode())), start=1)}
+    changed, new = preview_rows(preview)
+    assert changed == (
+        number["opening"],
+        "Changed Opening",
+        ["Starts at: 2025-10-25 09:00+07:00 → 2025-10-25 09:30+07:00", "Visibility: public → all delegations"],
+    )
+    opening = ScheduleItem.objects.get(uid="opening")
+    assert new[:2] == (8, "New Press briefing")
+    assert re.fullmatch(r"UID: [0-9a-f-]{36}", new[2][0])  # the new item's UID for life, given now
+    assert new[2][1:] == [
+        "Ceremony: " + world.ceremony.slug,
+        "Kind: " + opening.get_kind_display(),
+        "Title (English): Press briefing",
+        "Starts at: 2025-10-26 15:00+07:00",
+        "Ends at: 2025-10-26 15:30+07:00",
+        "Lead agency: mps",
+        "Visibility: all delegations",
+        "Status: " + opening.get_status_display(),
+    ]
+    assert "6 unchanged rows are not listed." in plain(text)
+    assert "Briefing" not in " ".join(name for _n, name, _cells in preview_rows(preview))
+
+
+def test_the_preview_in_vietnamese_names_cells_and_choices_in_vietnamese(admin_client, world):
+    sheet = mixed_sheet(admin_client)
+    preview = admin_client.post(
+        admin_url(ScheduleItem, "import"),
+        {"import_file": SimpleUploadedFile("s.csv", sheet), "format": CSV},
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+
+    assert "1 dòng mới 1 dòng thay đổi 6 dòng không đổi 0 dòng có lỗi" in " ".join(plain(page_text(preview)).split())
+    changed = preview_rows(preview)[0]
+    assert changed[1] == "Đã thay đổi Khai mạc"  # the item by its Vietnamese title
+    assert changed[2][1] == "Phạm vi hiển thị: công khai → tất cả các đoàn"
+
+
+def test_a_preview_with_an_error_counts_it_first_and_names_it(admin_client, world):
+    preview = admin_client.post(
+        admin_url(ScheduleItem, "import"),
+        {"import_file": SimpleUploadedFile("s.csv", mixed_sheet(admin_client, bad_row=True)), "format": CSV},
+    )
+
+    text = page_text(preview)
+    assert preview_counts(preview) == {"new": 1, "update": 1, "skip": 5, "invalid": 1}
+    assert "import_file_name" not in form_values(preview)  # nothing to confirm
+    assert "Nothing was imported: correct the rows below in the sheet, then upload it again." in plain(text)
+    assert row_errors(preview) == [
+        "starts_at: “25/10/2025 9h” is not a time: write 2025-10-25 09:00 (ceremony time) or 2025-10-25 09:00+07:00."
+    ]
+    assert (
+        text.index('class="import-counts"') < text.index('class="import-invalid"') < text.index('id="id_import_file"')
+    )
 
 
 def test_the_confirm_takes_the_ceremony_first(admin_client, world):

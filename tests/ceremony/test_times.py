@@ -30,7 +30,7 @@ def test_form_reads_a_typed_time_as_hanoi_time_and_shows_it_with_the_zone(client
     assert "Local time in Hanoi (Asia/Ho_Chi_Minh, UTC+07:00)." in form
     page = client.get(page_url(world.alpha_token)).content.decode()
     assert "All times are Hanoi time (Asia/Ho_Chi_Minh, UTC+07:00)." in page
-    assert "Fri 24 Oct 2025, 10:00" in page
+    assert "24 October 2025, 10:00" in page
 
 
 def test_import_reads_a_time_without_offset_in_the_ceremonys_zone(admin_client, world):

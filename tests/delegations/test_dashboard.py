@@ -9,9 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_countries import countries
 
+from ceremony.enums import ItemKind, Visibility
+from ceremony.models import ScheduleItem
 from delegations.dashboard import readiness
 from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
-from tests.adminpages import changelist_rows, page_text
+from delegations.models import Delegation, SigningSlot
+from delegations.signing import signing_withdraw
+from tests.adminpages import changelist_rows, page_text, plain
 from tests.factories import (
     CeremonyFactory,
     DelegateFactory,
@@ -160,7 +164,7 @@ def test_dashboard_chart_bars_link_to_arrivals_of_the_day(admin_client, known):
 
     assert [title for _url, title in bars][4:10] == [
         "Wed 22 Oct: 0 arrivals",
-        "Thu 23 Oct: 1 arrivals",
+        "Thu 23 Oct: 1 arrival",
         "Fri 24 Oct: 2 arrivals",
         "Sat 25 Oct: 0 arrivals",
         "Sun 26 Oct: 0 arrivals",
@@ -195,8 +199,8 @@ def test_dashboard_chart_keeps_to_the_ceremony_days_and_counts_the_rest_beside_i
     arrivals = re.findall(r'<rect class="bar-arrival"[^>]*><title>([^<]+)</title>', text)
     departures = re.findall(r'<rect class="bar-departure"[^>]*><title>([^<]+)</title>', text)
     assert len(arrivals) == len(departures) == 12
-    assert (arrivals[0], arrivals[-1]) == ("Sat 18 Oct: 1 arrivals", "Wed 29 Oct: 0 arrivals")  # Portugal at 00:00
-    assert departures[-1] == "Wed 29 Oct: 1 departures"  # the Netherlands at 23:59
+    assert (arrivals[0], arrivals[-1]) == ("Sat 18 Oct: 1 arrival", "Wed 29 Oct: 0 arrivals")  # Portugal at 00:00
+    assert departures[-1] == "Wed 29 Oct: 1 departure"  # the Netherlands at 23:59
     earlier = outside_figures(text, "earlier")
     later = outside_figures(text, "later")
     assert earlier[:2] == ("Before 18 Oct", [("arrivals", 2, "arrivals"), ("departures", 0, "departures")])
@@ -217,8 +221,43 @@ def test_dashboard_chart_with_only_stays_far_away_shows_the_ceremony_days(admin_
 
     arrivals = re.findall(r'<rect class="bar-arrival"[^>]*><title>([^<]+)</title>', text)
     assert (len(arrivals), arrivals[0], arrivals[-1]) == (12, "Sat 18 Oct: 0 arrivals", "Wed 29 Oct: 0 arrivals")
-    assert outside_figures(text, "earlier")[1][0] == ("arrivals", 1, "arrivals")
-    assert outside_figures(text, "later")[1][1] == ("departures", 1, "departures")
+    assert outside_figures(text, "earlier")[1][0] == ("arrivals", 1, "arrival")
+    assert outside_figures(text, "later")[1][1] == ("departures", 1, "departure")
+
+
+def test_chart_leaves_an_absurd_arrival_out_of_the_bars_and_counts_it_with_its_fix(db):
+    ceremony = CeremonyFactory(is_current=True, slug="hanoi")
+    for code in ["FR", "DE", "IT"]:
+        DelegationFactory(ceremony=ceremony, country=code, arrival_at=hanoi(24, 10))
+    DelegationFactory(ceremony=ceremony, country="JP", arrival_at=hanoi(23, 9), departure_at=hanoi(27, 9))
+    # A year typed as 2125 for 2025: one delegation, which would have squeezed every real arrival into one bar.
+    DelegationFactory(
+        ceremony=ceremony, country="KE", name="Kenya", arrival_at=dt.datetime(2125, 10, 24, tzinfo=dt.UTC)
+    )
+
+    chart = readiness(ceremony=ceremony)["movements"]
+
+    assert (chart["first"], chart["last"], len(chart["days"])) == (dt.date(2025, 10, 18), dt.date(2025, 10, 29), 12)
+    bars = {day.day.isoformat(): (day.arrival.count, day.arrival.height, day.arrival.label) for day in chart["days"]}
+    assert bars["2025-10-23"] == (1, 43, "Thu 23 Oct: 1 arrival")
+    assert bars["2025-10-24"] == (3, 130, "Fri 24 Oct: 3 arrivals")  # the real peak fills the chart
+    assert sum(count for count, _height, _label in bars.values()) == 4
+    later = {figure.key: figure for figure in chart["later"]}
+    assert (later["arrivals"].count, str(later["arrivals"].label)) == (1, "arrival")
+    assert (later["departures"].count, str(later["departures"].label)) == (0, "departures")
+    assert str(chart["days"][9].departure.label) == "Mon 27 Oct: 1 departure"
+
+
+def test_dashboard_names_counts_in_their_plural_forms(admin_client, db):
+    ceremony = CeremonyFactory(is_current=True, slug="hanoi")
+    DelegateFactory(delegation__ceremony=ceremony, is_signatory=True, rank=Rank.HEAD_OF_STATE)
+
+    text = " ".join(page_text(admin_client.get("/admin/")).split())
+
+    assert "1 delegation</a>" in text
+    assert "1 signatory</a>" in text
+    assert "<b>1</b> delegate</a>" in text
+    assert "<b>0</b> errors</a>" in text
 
 
 def test_dashboard_lists_conflicts_with_links(admin_client, known):
@@ -234,7 +273,7 @@ def test_dashboard_hidden_without_ceremony(admin_client, db):
 
 
 def add_data(ceremony, numbers):
-    codes = [code for code, _name in countries if code not in {"VN", "FR", "JP", "KE", "MX", "BR", "DE"}]
+    codes = [code for code, _name in countries if code not in {"VN", "FR", "JP", "KE", "MX", "BR", "DE", "AR", "CL"}]
     room = RoomFactory()
     for n in numbers:
         delegation(
@@ -248,6 +287,8 @@ def add_data(ceremony, numbers):
             departure_at=hanoi(27, 8),
         )
         ScheduleItemFactory(ceremony=ceremony, room=room, starts_at=hanoi(25, 9) + dt.timedelta(minutes=n))
+        if n % 3 == 0:
+            withdrawn(ceremony, f"Withdrawn {n}", codes[n + 100], hanoi(25, 10) + dt.timedelta(minutes=n))
 
 
 def index_queries(client):
@@ -258,14 +299,15 @@ def index_queries(client):
 
 
 # Session, user, the header's ceremony; delegations by status, people by state, the chart's stays;
-# conflicts: items, invitations, delegations, signatories; the sidebar's recent actions: 11.
+# conflicts: items, invitations, delegations, signatories; the withdrawals from the signing; the sidebar's recent
+# actions: 12.
 def test_dashboard_queries_do_not_grow_with_data(admin_client, known):
     add_data(known, range(3))
     small = index_queries(admin_client)
     add_data(known, range(3, 30))
     large = index_queries(admin_client)
 
-    assert small == large == 11
+    assert small == large == 12
 
 
 def test_dashboard_queries_do_not_grow_with_stays_far_away(admin_client, strays):
@@ -274,4 +316,54 @@ def test_dashboard_queries_do_not_grow_with_stays_far_away(admin_client, strays)
         far = dt.datetime(2000 + n, 1, 1, tzinfo=dt.UTC), dt.datetime(2040 + n, 1, 1, tzinfo=dt.UTC)
         DelegationFactory(ceremony=strays, country=code, arrival_at=far[0], departure_at=far[1])
 
-    assert index_queries(admin_client) == before == 11
+    assert index_queries(admin_client) == before == 12
+
+
+# --- withdrawals from the signing ------------------------------------------------------------------------------------
+
+
+def withdrawn(ceremony, name, code, cancelled_at, **change):
+    """A delegation with a slot that it gave up (declined unless ``change`` says otherwise) at ``cancelled_at``."""
+    made = delegation(ceremony, code, name, DelegationStatus.CONFIRMED)
+    start = hanoi(25, 14) + dt.timedelta(minutes=5 * made.pk)
+    item = ScheduleItemFactory(
+        ceremony=ceremony, kind=ItemKind.SIGNING, visibility=Visibility.INVITED,
+        starts_at=start, ends_at=start + dt.timedelta(minutes=5),
+    )  # fmt: skip
+    SigningSlot.objects.create(delegation=made, item=item)
+    Delegation.objects.filter(pk=made.pk).update(**(change or {"status": DelegationStatus.DECLINED}))
+    made.refresh_from_db()
+    signing_withdraw(delegation=made)
+    ScheduleItem.objects.filter(pk=item.pk).update(updated_at=cancelled_at)
+    return made
+
+
+def test_dashboard_lists_withdrawals_from_the_signing_latest_first_in_hanoi_time(admin_client, known):
+    argentina = withdrawn(known, "Argentina", "AR", hanoi(24, 9, 15))
+    chile = withdrawn(known, "Chile", "CL", hanoi(24, 23, 50), intends_to_sign=False)
+
+    text = page_text(admin_client.get("/admin/"))
+
+    heading = re.search(r'<h3 id="withdrawals">(.*?)</h3>', text, re.S)[1]
+    assert plain(heading) == "2 delegations withdrew from the signing (Asia/Ho_Chi_Minh)"
+    rows = re.findall(r"<li>(.*?)</li>", re.search(r'<ul class="withdrawals">(.*?)</ul>', text, re.S)[1])
+    assert [plain(row) for row in rows] == [
+        "Chile — no longer signs, Fri 24 Oct, 23:50",
+        "Argentina — declined, Fri 24 Oct, 09:15",
+    ]
+    assert [re.search(r'href="([^"]+)"', row)[1] for row in rows] == [
+        f"/admin/delegations/delegation/{chile.pk}/change/",
+        f"/admin/delegations/delegation/{argentina.pk}/change/",
+    ]
+
+
+def test_a_delegation_that_came_back_leaves_the_withdrawals(admin_client, known):
+    argentina = withdrawn(known, "Argentina", "AR", hanoi(24, 9, 15))
+    assert "1 delegation withdrew from the signing" in page_text(admin_client.get("/admin/"))
+    ScheduleItem.objects.filter(signing_slot__delegation=argentina).update(status="confirmed")
+    Delegation.objects.filter(pk=argentina.pk).update(status=DelegationStatus.CONFIRMED)
+
+    text = page_text(admin_client.get("/admin/"))
+
+    assert "0 delegations withdrew from the signing" in text
+    assert "Argentina —" not in text

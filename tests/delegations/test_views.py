@@ -6,14 +6,17 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from ceremony.enums import ItemKind, Visibility
+from ceremony.models import ScheduleItem
 from ceremony.stale_edits import latest_versions
 from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
-from delegations.models import Delegate, Delegation
+from delegations.models import Delegate, Delegation, SigningSlot
 from delegations.services import delegation_issue_token
 from delegations.views import SELF_SERVICE_REASON
-from tests.factories import DelegateFactory, FullPowersFactory, ScheduleItemFactory, hanoi
+from tests.adminpages import plain
+from tests.factories import DelegateFactory, FullPowersFactory, RoomFactory, ScheduleItemFactory, hanoi
 
 
 def page_url(token):
@@ -76,7 +79,7 @@ def test_page_shows_members_stay_and_liaison(client, world):
     assert "Head of delegation" in text
     assert "Hotel Metropole" in text
     assert "Tran Van C, +84 90 000 0000" in text
-    assert "Fri 24 Oct 2025, 15:30" in text
+    assert re.search(r'<dd class="col-7" id="stay-arrival">24 October 2025, 15:30</dd>', text)
 
 
 def test_page_offers_webcal_google_and_a_qr_code(client, world):
@@ -98,37 +101,97 @@ def test_page_is_private(client, world):
     assert response["Cache-Control"] == "private, no-store"
 
 
-def test_what_changed_since_the_last_visit(client, world):
+def seen_now(client, token):
+    response = client.post(f"/d/{token}/seen/")
+    assert (response.status_code, response["Location"]) == (302, page_url(token))
+    return response
+
+
+def test_what_changed_stays_until_dismissed(client, world):
     first = client.get(page_url(world.alpha_token))
-    cookie = first.cookies["seen"]
+    assert "seen" not in first.cookies  # looking is not reading: only "Mark as read" sets it
+    cookie = seen_now(client, world.alpha_token).cookies["seen"]
     assert cookie["path"] == page_url(world.alpha_token)
     assert cookie["httponly"]
-    assert "What changed since your last visit" not in first.content.decode()
+    assert changed_section(client.get(page_url(world.alpha_token)).content.decode()) is None
 
-    world.items.briefing.starts_at = hanoi(25, 7, 30)
+    world.items.briefing.starts_at, world.items.briefing.ends_at = hanoi(25, 7, 30), hanoi(25, 8)
     world.items.briefing.save()
-    text = client.get(page_url(world.alpha_token)).content.decode()
-    assert "What changed since your last visit" in text
-    changed = text[text.index("What changed since your last visit") : text.index("Your schedule")]
-    assert "Briefing" in changed
-    assert "Opening" not in changed
+    for _reload in range(2):  # still there after a reload
+        text = html.unescape(client.get(page_url(world.alpha_token)).content.decode())
+        heading, uids = changed_section(text)
+        assert re.fullmatch(r"What changed since \w{3} \d{1,2} \w{3}, \d\d:\d\d", heading)
+        assert uids == ["briefing"]
+        assert "time Sat 25 Oct, 08:00–08:30 → Sat 25 Oct, 07:30–08:00" in text
 
-    # Seen now: nothing new on the next visit.
-    assert "What changed since your last visit" not in client.get(page_url(world.alpha_token)).content.decode()
+    seen_now(client, world.alpha_token)
+    assert changed_section(client.get(page_url(world.alpha_token)).content.decode()) is None
+
+
+def test_seen_takes_only_a_post_of_a_real_token(client, world):
+    assert client.get(f"/d/{world.alpha_token}/seen/").status_code == 405
+    assert client.post(f"/d/{'x' * 43}/seen/").status_code == 404
+
+
+def backdate_history(days=10):
+    """As if every item had been published ``days`` ago (the factories write their history now)."""
+    ScheduleItem.history.model.objects.update(history_date=timezone.now() - dt.timedelta(days=days))
+
+
+def test_what_changed_shows_old_and_new_time_room_and_status(client, world):
+    backdate_history()
+    hall_b = RoomFactory(venue=world.room.venue, name="Hall B", name_vi="Phòng B")
+    opening, closing, briefing = world.items.opening, world.items.closing, world.items.briefing
+    opening.starts_at, opening.ends_at, opening.room = hanoi(25, 9, 30), hanoi(25, 11), hall_b
+    opening.save()
+    closing.status = "confirmed"  # cancelled before, back on
+    closing.save()
+    briefing.status = "cancelled"
+    briefing.save()
+    new = ScheduleItemFactory(
+        ceremony=world.ceremony, uid="new-lunch", title="Lunch", room=world.room, lead_agency=world.mps,
+        starts_at=hanoi(26, 12), ends_at=hanoi(26, 13), visibility=Visibility.DELEGATIONS,
+    )  # fmt: skip
+    ScheduleItem.objects.filter(pk=new.pk).update(sequence=1)  # listed on a first visit: moved since
+
+    text = html.unescape(client.get(page_url(world.alpha_token)).content.decode())
+
+    changes = {
+        uid: re.sub(r"\s+", " ", plain(body))
+        for uid, body in re.findall(r'<li id="change-([^"]+)">(.*?)</li>', text, re.S)
+    }
+    assert changes == {
+        "opening": "Opening, speeches; and welcome: time Sat 25 Oct, 09:00–10:30 → Sat 25 Oct, 09:30–11:00 "
+        "room Plenary Hall → Hall B",
+        "closing": "Closing: status cancelled → confirmed",
+        "briefing": "Briefing: status confirmed → cancelled",
+        "new-lunch": "Lunch: new, Sun 26 Oct, 12:00–13:00",
+    }
+
+
+def test_what_changed_in_vietnamese(client, world):
+    backdate_history()
+    world.items.opening.room = RoomFactory(venue=world.room.venue, name="Hall B", name_vi="Phòng B")
+    world.items.opening.save()
+    client.cookies["django_language"] = "vi"
+
+    text = html.unescape(client.get(page_url(world.alpha_token)).content.decode())
+
+    change = re.sub(r"\s+", " ", plain(re.search(r'<li id="change-opening">(.*?)</li>', text, re.S)[1]))
+    assert change == "Khai mạc: phòng Hội trường → Phòng B"
+    assert "Đánh dấu đã đọc" in text
 
 
 def test_first_visit_lists_recently_moved_items_only(client, world):
     world.items.opening.starts_at = hanoi(25, 9, 30)
     world.items.opening.save()
     text = client.get(page_url(world.alpha_token)).content.decode()
-    changed = text[text.index("Recently moved or cancelled") : text.index("Your schedule")]
-    assert "Opening" in changed
-    assert "Briefing" not in changed
+    assert changed_section(text) == ("Recently moved or cancelled", ["opening"])
 
 
 def changed_section(text):
     """The "what changed" box, as its heading and the items listed in it."""
-    match = re.search(r"(What changed since your last visit|Recently moved or cancelled)(.*?)Your schedule", text, re.S)
+    match = re.search(r'id="changed-heading">([^<]*)</h2>(.*?)</section>', text, re.S)
     return (match[1], re.findall(r'href="#item-([^"]+)"', match[2])) if match else None
 
 
@@ -182,6 +245,56 @@ def test_page_query_count_does_not_grow(client, world, django_assert_num_queries
     with django_assert_num_queries(3):
         response = client.get(page_url(world.alpha_token))
     assert len(item_ids(response)) == 4 + 33
+
+
+def _move_all(world):
+    for item in ScheduleItem.objects.filter(ceremony=world.ceremony).exclude(visibility=Visibility.INTERNAL):
+        item.starts_at, item.ends_at = item.starts_at + dt.timedelta(days=1), item.ends_at + dt.timedelta(days=1)
+        item.room = RoomFactory(venue=world.room.venue)
+        item.save()
+
+
+def test_page_query_count_with_changes_does_not_grow(client, world, django_assert_num_queries):
+    # The three of a page, and one for how every changed item stood (its history): 4, however many changed.
+    _add_items(world, 3)
+    seen_now(client, world.alpha_token)
+    _move_all(world)
+    with django_assert_num_queries(4):
+        small = client.get(page_url(world.alpha_token)).content.decode()
+    _add_items(world, 30)
+    seen_now(client, world.alpha_token)
+    _move_all(world)
+    with django_assert_num_queries(4):
+        large = client.get(page_url(world.alpha_token)).content.decode()
+    assert (small.count('<li id="change-'), large.count('<li id="change-')) == (7, 10)
+    assert (small.count("change-room"), large.count("change-room")) == (7, 10)
+    assert "And 27 more changes, marked below." in large
+
+
+def test_page_opens_with_what_is_the_delegations_own_then_the_folded_programme(client, world, slot):
+    backdate_history()
+    world.items.opening.starts_at = hanoi(25, 9, 30)
+    world.items.opening.save()
+    text = client.get(page_url(world.alpha_token)).content.decode()
+
+    order = [
+        'id="signing-slot"',
+        'id="changed-heading"',
+        'id="stay-heading"',
+        'id="edit-link"',
+        'id="invited-heading"',
+        'id="subscribe-heading"',
+        'id="members-heading"',
+        'id="schedule-heading"',
+    ]
+    assert [text.index(marker) for marker in order] == sorted(text.index(marker) for marker in order)
+    days = re.findall(r"<details([^>]*)>\s*<summary[^>]*>([^<]*)<span[^>]*>\(([^)]*)\)", text)
+    assert [(attrs.strip(), day.strip(), count) for attrs, day, count in days] == [
+        ('class="programme-day mb-2" id="day-20251025"', "Saturday 25 October 2025", "4 items"),
+        ('class="programme-day mb-2" id="day-20251026"', "Sunday 26 October 2025", "1 item"),
+    ]
+    invited = re.search(r'<ul class="list-unstyled mb-0 invited">(.*?)</ul>', text, re.S)[1]
+    assert re.findall(r'href="#item-([^"]+)"', invited) == ["signing-alpha", "alpha-slot"]
 
 
 def test_page_in_vietnamese(client, world):
@@ -518,8 +631,64 @@ def test_editing_a_cleared_member_without_renaming_keeps_the_clearance(client, w
 # --- withdrawing from the signing -------------------------------------------------------------------------------------
 
 
-def test_declining_through_the_form_gives_up_the_signing_slot(client, world, slot, head):
-    client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined"))
+@pytest.fixture
+def linked_slot(world, slot):
+    """Alpha's slot as the order of signing makes it: linked to Alpha, confirmed; Japan placed first."""
+    SigningSlot.objects.create(delegation=world.alpha, item=slot)
+    assert slot.status == "confirmed"
+    world.beta.signing_order = 1
+    world.beta.save()
+    return slot
+
+
+def test_declining_asks_to_confirm_and_saves_nothing_until_then(client, world, linked_slot, head):
+    response = client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined", hotel="Daewoo"))
+
+    assert response.status_code == 200
+    text = html.unescape(response.content.decode())
+    assert "Nothing is saved yet: confirm below that your delegation gives up its place." in text
+    assert (
+        "Your delegation gives up its place 7 in the order of signing and its signing slot "
+        "(Sat 25 Oct 2025, 10:35–10:40 (UTC+07:00), Plenary Hall)." in text
+    )
+    assert "I understand: give up our place in the order of signing" in text
+    assert "Nothing is saved yet: tick this box to give up your place, or choose “Yes, we will attend”." in text
+    assert re.search(r'<input[^>]*name="give_up_place"', text)
+    assert re.search(r'<input[^>]*name="hotel"[^>]*value="Daewoo"', text)  # what was typed stays
+    assert re.search(r'<input[^>]*value="declined"[^>]*checked', text)
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    linked_slot.refresh_from_db()
+    assert (alpha.status, alpha.signing_order, alpha.hotel) == (DelegationStatus.INVITED, 7, "")
+    assert (linked_slot.status, linked_slot.sequence) == ("confirmed", 0)
+
+
+def test_the_form_says_what_declining_does_before_anything_is_posted(client, world, slot):
+    text = html.unescape(client.get(edit_url(world.alpha_token)).content.decode())
+    assert (
+        "Choosing “No” gives up your delegation's place in the order of signing and its signing slot: "
+        "you will be asked to confirm." in text
+    )
+    assert 'name="give_up_place"' not in text
+
+
+def test_a_delegation_that_does_not_sign_declines_at_once(client, world, head):
+    response = client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined"))
+    assert response.status_code == 302
+    assert Delegation.objects.get(pk=world.alpha.pk).status == DelegationStatus.DECLINED
+
+
+def test_declining_without_a_slot_yet_says_no_place_will_be_given(client, world, head):
+    Delegation.objects.filter(pk=world.alpha.pk).update(intends_to_sign=True)
+    text = html.unescape(
+        client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined")).content.decode()
+    )
+    assert "Your delegation will not be given a place in the order of signing." in text
+    assert Delegation.objects.get(pk=world.alpha.pk).status == DelegationStatus.INVITED
+
+
+def test_declining_confirmed_gives_up_the_signing_slot(client, world, slot, head):
+    data = form_data(world.alpha, attendance="declined", give_up_place="on")
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
 
     alpha = Delegation.objects.get(pk=world.alpha.pk)
     slot.refresh_from_db()
@@ -528,6 +697,37 @@ def test_declining_through_the_form_gives_up_the_signing_slot(client, world, slo
     assert alpha.history.first().history_change_reason == SELF_SERVICE_REASON
     text = client.get(page_url(world.alpha_token)).content.decode()
     assert "Your signing slot" not in text and "signs in position" not in text and "you sign in position" not in text
+
+
+def test_coming_back_through_the_form_gets_the_place_and_slot_back(client, world, linked_slot, head):
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined", give_up_place="on"))
+    linked_slot.refresh_from_db()
+    assert (linked_slot.status, linked_slot.sequence) == ("cancelled", 1)
+
+    response = client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="confirmed"), follow=True)
+
+    text = html.unescape(response.content.decode())
+    assert "Your delegation has its place 7 in the order of signing and its signing slot back." in text
+    assert "Saturday 25 October, 10:35–10:40, Plenary Hall. Your delegation signs in position 7." in text
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    linked_slot.refresh_from_db()
+    assert (alpha.status, alpha.signing_order) == (DelegationStatus.CONFIRMED, 7)
+    assert (linked_slot.uid, linked_slot.status, linked_slot.sequence) == ("signing-alpha", "confirmed", 2)
+    assert linked_slot.history.first().history_change_reason == SELF_SERVICE_REASON
+    assert alpha.history.first().history_change_reason == SELF_SERVICE_REASON
+
+
+def test_coming_back_after_protocol_gave_the_place_away_says_protocol_will_place_it(client, world, linked_slot, head):
+    client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="declined", give_up_place="on"))
+    Delegation.objects.filter(pk=world.beta.pk).update(signing_order=7)  # Protocol moved Japan into place 7
+
+    response = client.post(edit_url(world.alpha_token), form_data(world.alpha, attendance="confirmed"), follow=True)
+
+    text = html.unescape(response.content.decode())
+    assert "its signing slot back" not in text
+    assert "The protocol team will give your delegation its place in the order of signing and its slot." in text
+    linked_slot.refresh_from_db()
+    assert (linked_slot.status, Delegation.objects.get(pk=world.alpha.pk).signing_order) == ("cancelled", None)
 
 
 def test_page_of_a_withdrawn_delegation_never_says_it_signs(client, world, slot):
@@ -711,3 +911,65 @@ def test_a_stale_save_is_refused_in_vietnamese_naming_no_organizer(client, admin
         r"quý vị mở trang này\.",
         text,
     )
+
+
+# --- travel dates that make no sense for the ceremony ----------------------------------------------------------------
+
+STAY_ERRORS = {
+    "arrival-after-the-ceremony": (
+        {"arrival_at": "2025-10-27T00:00", "departure_at": "2025-10-28T10:00"},
+        "This arrival is after the ceremony ends (26 October 2025): check the date.",
+        "Ngày đến này sau khi buổi lễ kết thúc (26 tháng 10 năm 2025): xin kiểm tra lại ngày.",
+    ),
+    "departure-before-the-ceremony": (
+        {"arrival_at": "2025-10-20T10:00", "departure_at": "2025-10-24T23:59"},
+        "This departure is before the ceremony begins (25 October 2025): check the date.",
+        "Ngày rời đi này trước khi buổi lễ bắt đầu (25 tháng 10 năm 2025): xin kiểm tra lại ngày.",
+    ),
+    "departure-before-arrival": (
+        {"arrival_at": "2025-10-25T10:00", "departure_at": "2025-10-25T09:00"},
+        "Departure must be after arrival.",
+        "Thời gian rời đi phải sau thời gian đến.",
+    ),
+    "years-away": (
+        {"arrival_at": "2035-10-24T10:00", "departure_at": ""},
+        "Enter a time within a year of the ceremony: from 25 October 2024 to 26 October 2026.",
+        "Hãy nhập thời gian trong vòng một năm quanh buổi lễ: từ 25 tháng 10 năm 2024 đến 26 tháng 10 năm 2026.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+@pytest.mark.parametrize("case", STAY_ERRORS)
+def test_a_stay_that_misses_the_ceremony_is_refused_in_the_readers_language(client, world, head, case, language):
+    values, english, vietnamese = STAY_ERRORS[case]
+    client.cookies["django_language"] = language
+    data = form_data(world.alpha, hotel="Hotel Metropole", **values)
+
+    response = client.post(edit_url(world.alpha_token), data)
+
+    assert response.status_code == 200
+    text = html.unescape(response.content.decode())
+    assert (english if language == "en" else vietnamese) in text
+    for name, value in values.items():  # nothing typed is lost
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', text) or not value
+    assert re.search(r'<input[^>]*name="hotel"[^>]*value="Hotel Metropole"', text)
+    alpha = Delegation.objects.get(pk=world.alpha.pk)
+    assert (alpha.arrival_at, alpha.departure_at, alpha.hotel) == (None, None, "")
+
+
+def test_a_stay_that_meets_the_ceremony_by_a_minute_is_saved(client, world, head):
+    data = form_data(world.alpha, arrival_at="2025-10-26T23:59", departure_at="2025-10-27T00:30")
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
+    data = form_data(world.alpha, arrival_at="2025-10-20T10:00", departure_at="2025-10-25T00:00")
+    assert client.post(edit_url(world.alpha_token), data).status_code == 302
+    assert Delegation.objects.get(pk=world.alpha.pk).departure_at == hanoi(25, 0)
+
+
+def test_the_stay_is_written_out_in_vietnamese(client, world):
+    world.alpha.arrival_at, world.alpha.departure_at = hanoi(24, 15, 30), hanoi(27, 9, 5)
+    world.alpha.save()
+    client.cookies["django_language"] = "vi"
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    assert '<dd class="col-7" id="stay-arrival">24 tháng 10 năm 2025, 15:30</dd>' in text
+    assert '<dd class="col-7" id="stay-departure">27 tháng 10 năm 2025, 09:05</dd>' in text

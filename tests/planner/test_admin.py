@@ -658,7 +658,7 @@ def test_a_delegations_new_links_lead_with_its_page_and_each_can_be_copied(admin
     assert calendar == page + "calendar.ics"
     assert "France" in plain(client.get(page).content.decode())
     copy_buttons = re.findall(r'<button type="button" class="button copy-link" data-copy="([^"]+)"', text)
-    assert copy_buttons == [page, calendar]
+    assert copy_buttons == [page, calendar, calendar.replace("http://", "webcal://")]
     assert 'src="/static/ceremony/copy_links.js"' in text
 
 
