@@ -43,7 +43,9 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 ## Time the calendar feeds at 100, 1,000 and 5,000 items, and spreadsheet imports of 1,000 and 5,000 rows,
-## each on a throw-away database (see bench/feeds.py and bench/imports.py).
+## and the public programme page, each on a throw-away database (see bench/feeds.py, bench/imports.py and
+## bench/programme_page.py).
 bench: $(VENV)/.installed
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/programme_page.py

@@ -3,10 +3,12 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .enums import ItemKind, ItemStatus
+from .enums import ItemStatus
 from .models import ScheduleItem
 from .times import in_zone, time_range
 
@@ -32,15 +34,109 @@ def group_by_day(ceremony, items):
     return [days[date] for date in sorted(days)]
 
 
-def programme_days(*, ceremony, day=None, kind=None):
-    """The public programme of a ceremony by day, optionally one day and one kind of item."""
-    items = ScheduleItem.objects.filter(ceremony=ceremony).public().for_calendar()
-    if kind in ItemKind.values:
-        items = items.filter(kind=kind)
-    days = group_by_day(ceremony, items)
+#: Items on one page of the public programme: a phone gets a page it can scroll, whatever the programme's size.
+PAGE_SIZE = 50
+#: At most this many items are named as happening now, and as next (parallel sessions can be many).
+NOW_LIMIT = 5
+
+
+@dataclass
+class DayTab:
+    """A tab of the programme: one day (``date``), or every day (``date`` None), with how many items match there."""
+
+    date: datetime.date | None
+    count: int
+
+
+@dataclass
+class Programme:
+    """One page of the public programme, as a reader chose it (a day, a kind, words to search)."""
+
+    tabs: list
+    day: datetime.date | None
+    page: Page
+    days: list
+    now: list = field(default_factory=list)
+    next: list = field(default_factory=list)
+    #: Where the first item happening now (or else the next one) is: (its day, its page, the item).
+    now_at: tuple | None = None
+
+
+def programme_search(items, words):
+    """Items whose title, description or room has ``words`` in it, in English or Vietnamese."""
+    if not words:
+        return items
+    match = Q()
+    for name in ("title", "title_vi", "description", "description_vi", "room__name", "room__name_vi"):
+        match |= Q(**{f"{name}__icontains": words})
+    return items.filter(match)
+
+
+def _day_span(day, zone):
+    """The first instant of ``day`` in ``zone`` and the first instant after it."""
+    start = datetime.datetime.combine(day, datetime.time(0), tzinfo=zone)
+    return start, datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone)
+
+
+def default_day(ceremony, now):
+    """The day the programme opens on: today during the ceremony (in its zone), else its first day."""
+    today = in_zone(now, ceremony.zone).date()
+    return today if ceremony.first_day <= today <= ceremony.last_day else ceremony.first_day
+
+
+def public_programme(*, ceremony, day, kind=None, words="", page=1, now=None, per_page=PAGE_SIZE):
+    """The public programme on ``day`` (None: every day) of ``kind`` with ``words``, one page of it.
+
+    Tabs are the ceremony's days and any other day an item falls on, with the count of matching items on each,
+    all from one query, which also gives the paginator its count. During the ceremony (``now`` within its days)
+    the items happening now and the next ones are read from the whole public programme, whatever the filters.
+    """
+    zone = ceremony.zone
+    items = ScheduleItem.objects.filter(ceremony=ceremony).public()
+    matching = programme_search(items.filter(kind=kind) if kind else items, words)
+    counts = dict(
+        matching.annotate(date=TruncDate("starts_at", tzinfo=zone))
+        .values_list("date")
+        .annotate(count=Count("pk"))
+        .order_by("date")
+    )
+    dates = sorted({*ceremony_days(ceremony), *counts})
+    tabs = [DayTab(date, counts.get(date, 0)) for date in dates]
+    tabs.append(DayTab(None, sum(counts.values())))
+
+    listed = matching.for_calendar()
     if day is not None:
-        days = [d for d in days if d.date == day]
-    return days
+        start, end = _day_span(day, zone)
+        listed = listed.filter(starts_at__gte=start, starts_at__lt=end)
+    paginator = Paginator(listed, per_page)
+    paginator.count = counts.get(day, 0) if day is not None else tabs[-1].count  # known already: no COUNT query
+    shown = paginator.get_page(page)
+    programme = Programme(tabs=tabs, day=day, page=shown, days=group_by_day(ceremony, shown.object_list))
+
+    first, after = ceremony.bounds()
+    if now is not None and first <= now < after:
+        _now_and_next(programme, items, ceremony, now, per_page)
+    return programme
+
+
+def _now_and_next(programme, items, ceremony, now, per_page):
+    live = items.exclude(status=ItemStatus.CANCELLED).for_calendar()
+    programme.now = list(live.filter(starts_at__lte=now, ends_at__gt=now)[:NOW_LIMIT])
+    upcoming = list(live.filter(starts_at__gt=now)[:NOW_LIMIT])
+    programme.next = [item for item in upcoming if item.starts_at == upcoming[0].starts_at]
+    target = (programme.now or programme.next or [None])[0]
+    if target is None:
+        return
+    # Its place in its day's full list (the order of ``for_calendar``), for a link to the page that shows it.
+    day = in_zone(target.starts_at, ceremony.zone).date()
+    start, _ = _day_span(day, ceremony.zone)
+    before = items.filter(
+        Q(starts_at__lt=target.starts_at)
+        | Q(starts_at=target.starts_at, ends_at__lt=target.ends_at)
+        | Q(starts_at=target.starts_at, ends_at=target.ends_at, uid__lt=target.uid),
+        starts_at__gte=start,
+    ).count()
+    programme.now_at = (day, before // per_page + 1, target)
 
 
 FIRST_VISIT_WINDOW = datetime.timedelta(days=2)

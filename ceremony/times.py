@@ -3,9 +3,14 @@
 Every time a page, a message, a file or a command shows is written by one of these functions: ``time_range`` for
 an item ("Sat 25 Oct 2025, 09:00–10:30 (UTC+07:00)", shorter where a heading already gives the day or the zone),
 ``day_and_time`` for a moment ("Sat 25 Oct, 10:00"), ``minutes`` where a machine reads it back
-("2025-10-25 09:00").
+("2025-10-25 09:00"). A reader abroad may ask for their own zone on the public programme (``reader_zone``); the
+ceremony's zone stays the default and is always named beside it.
 Instants are stored in UTC (``ceremony.fields.AwareDateTimeField``); the zone is the ceremony's (``Ceremony.zone``).
 """
+
+import datetime
+import zoneinfo
+from functools import cache
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -62,6 +67,64 @@ def time_range(start, end, zone, *, day="D j M Y", named=OFFSET):
     text = f"{date_format(start, day)}, {clock(start, zone)}–{until}" if day else f"{clock(start, zone)}–{until}"
     label = {OFFSET: offset(start, zone), NAME: getattr(zone, "key", str(zone))}.get(named)
     return f"{text} ({label})" if label else text
+
+
+def time_range_beside(start, end, zone, *, home):
+    """'04:00–05:30' in ``zone`` under a heading for the start's day in ``home`` (the ceremony's zone).
+
+    Where, in ``zone``, the start falls on another day than in ``home``, it carries its day: 'Fri 24 Oct,
+    21:00–22:30'.
+    """
+    same_day = in_zone(start, zone).date() == in_zone(start, home).date()
+    return time_range(start, end, zone, day=None if same_day else "D j M", named=None)
+
+
+#: Zones offered to readers abroad, one or two for each offset the world keeps, from west to east. Any other IANA
+#: name is accepted too (typed into the address, or offered by the browser); this list keeps the page light.
+READER_ZONES = (
+    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver", "America/Mexico_City",
+    "America/Chicago", "America/Bogota", "America/New_York", "America/Toronto", "America/Caracas",
+    "America/Halifax", "America/Santiago", "America/St_Johns", "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires", "Atlantic/Azores", "UTC", "Africa/Dakar", "Europe/London", "Europe/Lisbon",
+    "Africa/Casablanca", "Africa/Lagos", "Europe/Paris", "Europe/Brussels", "Europe/Berlin", "Europe/Vienna",
+    "Europe/Rome", "Africa/Johannesburg", "Africa/Cairo", "Europe/Kyiv", "Europe/Istanbul", "Europe/Moscow",
+    "Africa/Nairobi", "Asia/Riyadh", "Asia/Tehran", "Asia/Dubai", "Asia/Kabul", "Asia/Tashkent", "Asia/Karachi",
+    "Asia/Kolkata", "Asia/Kathmandu", "Asia/Dhaka", "Asia/Yangon", "Asia/Bangkok", "Asia/Jakarta",
+    "Asia/Ho_Chi_Minh", "Asia/Shanghai", "Asia/Singapore", "Asia/Manila", "Australia/Perth", "Asia/Seoul",
+    "Asia/Tokyo", "Australia/Adelaide", "Australia/Brisbane", "Australia/Sydney", "Pacific/Port_Moresby",
+    "Pacific/Noumea", "Pacific/Fiji", "Pacific/Auckland", "Pacific/Tongatapu", "Pacific/Kiritimati",
+)  # fmt: skip
+
+
+@cache
+def _known_zones():
+    return frozenset(zoneinfo.available_timezones())
+
+
+def reader_zone(name):
+    """The zone an IANA name such as 'Europe/Paris' names, or None for anything else.
+
+    Only names of the time zone database are looked up: ``ZoneInfo`` would also try a path or raise on odd text.
+    """
+    return zoneinfo.ZoneInfo(name) if name in _known_zones() else None
+
+
+def reader_zone_choices(at, *, first=()):
+    """``[(name, 'UTC+01:00 · Europe/Paris'), ...]``: ``first`` (zones to offer too), then READER_ZONES, by offset
+    at the instant ``at``, west to east."""
+    names = dict.fromkeys([*first, *READER_ZONES])
+    zones = [(in_zone(at, zoneinfo.ZoneInfo(name)).utcoffset(), name) for name in names]
+    return [(name, f"{offset(at, zoneinfo.ZoneInfo(name))} · {name}") for _, name in sorted(zones)]
+
+
+def zone_label(zone, at):
+    """'Europe/Paris, UTC+01:00': a zone by name and its offset at the instant ``at``."""
+    return f"{getattr(zone, 'key', str(zone))}, {offset(at, zone)}"
+
+
+def noon(day, zone):
+    """Midday of ``day`` in ``zone``: an instant to read a zone's offset on that day."""
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=zone)
 
 
 def minutes(instant, zone):

@@ -1,6 +1,7 @@
 """Public pages of the programme, and the health check."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
@@ -12,8 +13,8 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import selectors
-from .enums import ItemKind
+from . import selectors, times
+from .forms import ALL_DAYS, ProgrammeFilterForm
 from .models import Ceremony
 
 
@@ -30,21 +31,77 @@ def _current_ceremony():
     return ceremony
 
 
+class _ProgrammeLinks:
+    """Addresses of the programme that keep the reader's choices (``kept``), changing some."""
+
+    def __init__(self, path, kept):
+        self.path, self.kept = path, kept
+
+    def __call__(self, **changes):
+        query = urlencode({key: value for key, value in {**self.kept, **changes}.items() if value}, safe="/")
+        return f"{self.path}?{query}" if query else self.path
+
+    def day(self, date):
+        """A day's tab (``date`` None: all days), on its first page."""
+        return self(day=date.isoformat() if date else ALL_DAYS)
+
+    def item(self, date, page, item):
+        """The page of the unfiltered day where ``item`` is, scrolled to it; only the zone is kept."""
+        return self(day=date.isoformat(), kind="", q="", page=page) + f"#item-{item.uid}"
+
+
 @require_safe
 def programme(request):
+    """The public programme: day tabs, search, a kind, the reader's zone, in pages; now and next during it."""
     ceremony = _current_ceremony()
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        day = None
-    kind = request.GET.get("kind") or None
+    now = timezone.now()
+    filters = ProgrammeFilterForm(request.GET, ceremony=ceremony, default_day=selectors.default_day(ceremony, now))
+    chosen = filters.choices()
+    result = selectors.public_programme(
+        ceremony=ceremony,
+        day=chosen["day"],
+        kind=chosen["kind"],
+        words=chosen["q"],
+        page=request.GET.get("page"),
+        now=now,
+    )
+    reader_zone = chosen["tz"]
+    kept = {
+        "day": chosen["day"].isoformat() if chosen["day"] else ALL_DAYS,
+        "kind": chosen["kind"],
+        "q": chosen["q"],
+        "tz": reader_zone.key if reader_zone else "",
+    }
+
+    links = _ProgrammeLinks(request.path, kept)
+    shown = result.page
+    first_noon = times.noon(ceremony.first_day, ceremony.zone)
     context = {
         "ceremony": ceremony,
-        "days": selectors.programme_days(ceremony=ceremony, day=day, kind=kind),
-        "all_days": selectors.ceremony_days(ceremony),
-        "kinds": ItemKind.choices,
-        "selected_day": day,
-        "selected_kind": kind if kind in ItemKind.values else None,
+        "programme": result,
+        "filters": filters,
+        "chosen": chosen,
+        "kept": kept,
+        "problems": filters.problems(),
+        "tabs": [{"tab": tab, "url": links.day(tab.date), "current": tab.date == result.day} for tab in result.tabs],
+        "pages": [
+            {"number": number, "url": links(page=number) if number != shown.paginator.ELLIPSIS else None}
+            for number in shown.paginator.get_elided_page_range(shown.number, on_each_side=1, on_ends=1)
+        ],
+        "previous_url": links(page=shown.previous_page_number()) if shown.has_previous() else None,
+        "next_url": links(page=shown.next_page_number()) if shown.has_next() else None,
+        "clear_url": links(kind="", q=""),
+        "home_zone_url": links(tz="", page=shown.number if shown.number > 1 else ""),
+        "now_url": links.item(*result.now_at) if result.now_at else None,
+        "now_uids": {item.uid for item in result.now},
+        "next_uids": {item.uid for item in result.next},
+        "reader_zone": reader_zone,
+        "reader_zone_label": times.zone_label(reader_zone, first_noon) if reader_zone else "",
+        "zone_choices": [
+            (name, label)
+            for name, label in times.reader_zone_choices(first_noon, first=[kept["tz"]] if reader_zone else [])
+            if name != ceremony.time_zone
+        ],
         "feed": subscribe_links(request, reverse("ceremony:programme-ics"), lang=get_language()),
     }
     return render(request, "ceremony/programme.html", context)

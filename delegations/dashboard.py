@@ -23,6 +23,7 @@ from ceremony.times import day_and_time, in_zone
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .full_powers import FullPowersState, full_powers_state_expression
 from .models import Delegate, Delegation, SigningSlot
+from .signing_desk import desk_status
 
 CHART_WIDTH, CHART_HEIGHT, CHART_BASE = 640, 180, 150  # the bars stand on y = CHART_BASE
 MIN_DAY_WIDTH = 16  # two bars of 4 and their gaps: a longer ceremony widens the chart instead
@@ -134,6 +135,8 @@ def readiness(*, ceremony):
         "withdrawals": withdrawals[:SHOWN_WITHDRAWALS],
         "withdrawal_total": len(withdrawals),
         "withdrawals_hidden": max(0, len(withdrawals) - SHOWN_WITHDRAWALS),
+        "signing": desk_status(ceremony=ceremony, with_drawn=False),
+        "signing_desk": reverse("admin:ceremony_ceremony_signing_desk", args=[ceremony.pk]),
     }
 
 

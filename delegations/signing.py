@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
 from ceremony.enums import ItemKind, ItemStatus, SigningOrderRule, Visibility
@@ -90,8 +91,31 @@ def ceremony_slots(ceremony):
     return ScheduleItem.objects.filter(ceremony=ceremony, signing_slot__isnull=False)
 
 
-def signing_draw_letter(*, ceremony):
-    """Draw the letter by lot and store it; refused once a letter is drawn (clear the order first)."""
+# What the ceremony's history says of each step of the order of signing (stored in English, like every reason;
+# the signing desk shows them translated, delegations.signing_desk). The person is the history's user.
+LETTER_DRAWN_REASON = gettext_noop("letter drawn by lot")
+LETTER_REDRAWN_REASON = gettext_noop("letter drawn again by lot")
+GENERATED_REASON = gettext_noop("order of signing generated")
+CLEARED_REASON = gettext_noop("order of signing cleared")
+MOVED_REASON = gettext_noop("moved in the order of signing")
+ORDER_REASON = "order of signing"  # the delegations that close up behind a move or are renumbered
+
+
+def _record(ceremony, fields, *, reason, user):
+    """Save ``fields`` of the ceremony with a history entry naming the step and the person (without ``user``,
+    simple-history's middleware names the request's)."""
+    ceremony._change_reason = reason
+    if user is not None:
+        ceremony._history_user = user
+    try:
+        ceremony.save(update_fields=fields)
+    finally:
+        ceremony.__dict__.pop("_change_reason", None)
+        ceremony.__dict__.pop("_history_user", None)
+
+
+def signing_draw_letter(*, ceremony, user=None):
+    """Draw the letter by lot and store it; refused once a letter is drawn (``signing_letter_redraw`` draws again)."""
     if ceremony.drawn_letter:
         raise SigningError(
             _("The letter %(letter)s is already drawn; clear the order of signing to draw again."),
@@ -99,8 +123,20 @@ def signing_draw_letter(*, ceremony):
             params={"letter": ceremony.drawn_letter},
         )
     ceremony.drawn_letter = secrets.choice(string.ascii_uppercase)
-    ceremony.save(update_fields=["drawn_letter"])
+    _record(ceremony, ["drawn_letter"], reason=LETTER_DRAWN_REASON, user=user)
     return ceremony.drawn_letter
+
+
+@transaction.atomic
+def signing_letter_redraw(*, ceremony, user=None):
+    """Clear the order of signing (its slots cancelled) and draw a new letter; returns (letter, slots cancelled).
+
+    The only way to change a drawn letter: an order generated from the old letter never stays beside a new one.
+    """
+    cancelled = signing_order_clear(ceremony=ceremony, user=user)
+    ceremony.drawn_letter = secrets.choice(string.ascii_uppercase)
+    _record(ceremony, ["drawn_letter"], reason=LETTER_REDRAWN_REASON, user=user)
+    return ceremony.drawn_letter, cancelled
 
 
 @dataclass(frozen=True)
@@ -120,7 +156,7 @@ class GenerationReport:
 
 
 @transaction.atomic
-def signing_generate(*, ceremony, starts_at, slot_minutes, room):
+def signing_generate(*, ceremony, starts_at, slot_minutes, room, user=None):
     """Number the delegations that sign and give each a slot of ``slot_minutes`` in ``room`` from ``starts_at``.
 
     Running it again regenerates: surviving slots keep their UIDs (moved if their time changed),
@@ -150,11 +186,11 @@ def signing_generate(*, ceremony, starts_at, slot_minutes, room):
         )
 
     before = {d.pk: d.signing_order for d in candidates}
-    _renumber(ceremony, order)
+    _renumber(ceremony, order, user=user)
     reordered = _reordered([before[d.pk] for d in order if before[d.pk] is not None])
     ceremony.signing_starts_at, ceremony.signing_slot_minutes, ceremony.signing_room = starts_at, slot_minutes, room
-    ceremony.save(update_fields=["signing_starts_at", "signing_slot_minutes", "signing_room"])
-    report = _write_slots(ceremony, order)
+    _record(ceremony, ["signing_starts_at", "signing_slot_minutes", "signing_room"], reason=GENERATED_REASON, user=user)
+    report = _write_slots(ceremony, order, user=user)
     return GenerationReport(order=order, slots=report, reordered=reordered)
 
 
@@ -228,7 +264,7 @@ def _check_signatories(candidates):
         raise SigningError(problems)
 
 
-def _renumber(ceremony, order):
+def _renumber(ceremony, order, *, user=None):
     """Store positions 1…n; clearing first keeps the unique (ceremony, signing_order) satisfied at every row.
 
     Every delegation whose place changes gets a history record, those that lose theirs too: a form opened before
@@ -242,7 +278,9 @@ def _renumber(ceremony, order):
     for delegation in dropped:
         delegation.signing_order = None
     changed = [*order, *dropped]
-    bulk_update_with_history(changed, Delegation, ["signing_order"], default_change_reason="order of signing")
+    bulk_update_with_history(
+        changed, Delegation, ["signing_order"], default_user=user, default_change_reason=ORDER_REASON
+    )
     feeds_touch(ceremony_ids=[ceremony.pk])
 
 
@@ -261,7 +299,7 @@ def _slot_values(ceremony, delegation, position):
     }
 
 
-def _write_slots(ceremony, order):
+def _write_slots(ceremony, order, *, user=None):
     """Make the ceremony's signing slots match ``order`` (already numbered); returns a SlotReport."""
     links = SigningSlot.objects.filter(Q(item__ceremony=ceremony) | Q(delegation__in=order)).select_related("item")
     existing, left, elsewhere = {}, [], []  # by delegation; slots of no delegation; slots in another ceremony
@@ -274,7 +312,7 @@ def _write_slots(ceremony, order):
             existing[link.delegation_id] = link.item
     if elsewhere:
         # Delegations moved here from another ceremony: their slots there are cancelled, and they get new ones here.
-        schedule_items_cancel(items=[link.item for link in elsewhere])
+        schedule_items_cancel(items=[link.item for link in elsewhere], user=user)
         SigningSlot.objects.filter(pk__in=[link.pk for link in elsewhere]).delete()
     linked = {item.pk for item in [*existing.values(), *left]}
     # A delegation without a linked slot whose UID is taken (an item made by hand with that UID): its slot.
@@ -305,6 +343,8 @@ def _write_slots(ceremony, order):
                 for name in changed:
                     if name != "status":
                         setattr(item, name, values[name])
+                if user is not None:  # otherwise simple-history's middleware names the request's user
+                    item._history_user = user
                 item.save()  # raises the sequence when time, room or status changed
                 counts["moved"] += 1
             else:
@@ -323,13 +363,13 @@ def _write_slots(ceremony, order):
     invitations_create([(i, d) for i, d in sorted(wanted - present)])
 
     # Withdrawn or deleted: cancelled, never deleted.
-    cancelled = schedule_items_cancel(items=[*existing.values(), *left])
+    cancelled = schedule_items_cancel(items=[*existing.values(), *left], user=user)
     feeds_touch(ceremony_ids=[ceremony.pk])
     return SlotReport(created=len(new), cancelled=cancelled, **counts)
 
 
 @transaction.atomic
-def delegation_move_in_order(*, delegation, position):
+def delegation_move_in_order(*, delegation, position, user=None):
     """Move one delegation to ``position`` in the order of signing; the others close up behind it.
 
     The host keeps the first place. If slots were generated, they are re-timed to the new order.
@@ -353,11 +393,12 @@ def delegation_move_in_order(*, delegation, position):
     moving = next(d for d in order if d.pk == delegation.pk)
     order.remove(moving)
     order.insert(position - 1, moving)
-    _renumber(ceremony, order)
+    moving._change_reason = MOVED_REASON  # its history says it was moved; the others', that they closed up
+    _renumber(ceremony, order, user=user)
     delegation.signing_order = position
     has_slots = ceremony_slots(ceremony).exists()
     if has_slots and ceremony.signing_starts_at and ceremony.signing_room_id:
-        _write_slots(ceremony, order)
+        _write_slots(ceremony, order, user=user)
     return order
 
 
@@ -393,19 +434,21 @@ def signing_withdraw(*, delegation, user=None, reason=WITHDRAWN_REASON):
 
 
 @transaction.atomic
-def signing_order_clear(*, ceremony):
+def signing_order_clear(*, ceremony, user=None):
     """Undo the order of signing: places cleared, slots cancelled, the drawn letter forgotten.
 
     Returns the number of slots cancelled.
     """
     Ceremony.objects.lock([ceremony.pk])  # before the slots and the delegations: the lock order of every writer
-    cancelled = schedule_items_cancel(items=ceremony_slots(ceremony))
+    cancelled = schedule_items_cancel(items=ceremony_slots(ceremony), user=user)
     placed = list(Delegation.objects.filter(ceremony=ceremony).exclude(signing_order=None))
     for delegation in placed:
         delegation.signing_order = None
     # Through simple-history, so each delegation's history shows that it lost its place.
-    bulk_update_with_history(placed, Delegation, ["signing_order"], default_change_reason="order of signing cleared")
+    bulk_update_with_history(
+        placed, Delegation, ["signing_order"], default_user=user, default_change_reason=CLEARED_REASON
+    )
     ceremony.drawn_letter = ""
-    ceremony.save(update_fields=["drawn_letter"])
+    _record(ceremony, ["drawn_letter"], reason=CLEARED_REASON, user=user)
     feeds_touch(ceremony_ids=[ceremony.pk])
     return cancelled

@@ -111,7 +111,6 @@ KINDS = [
             "time_zone",
             "host_agency",
             "signing_order_rule",
-            "drawn_letter",
             "host_country",
             "signing_starts_at",
             "signing_slot_minutes",

@@ -17,9 +17,20 @@ def localized(obj, field):
 
 
 @register.simple_tag
-def time_range(item):
-    """'09:00–10:30' in the item's ceremony zone; the end gets its day when it falls on another day."""
+def time_range(item, zone=None):
+    """'09:00–10:30' in the item's ceremony zone; the end gets its day when it falls on another day.
+
+    With ``zone`` (a reader's own), in that zone: the start gets its day too where it is not the ceremony's.
+    """
+    if zone:
+        return times.time_range_beside(item.starts_at, item.ends_at, zone, home=item.ceremony.zone)
     return times.time_range(item.starts_at, item.ends_at, item.ceremony.zone, day=None, named=None)
+
+
+@register.simple_tag
+def clock(instant, zone):
+    """'10:00' in ``zone``."""
+    return times.clock(instant, zone)
 
 
 @register.filter
@@ -32,6 +43,13 @@ def figure(value):
 
 
 register.filter("long_date", long_date)
+
+
+@register.filter
+def tab_day(value):
+    """'Sat 25 Oct', 'T7 25/10': a day in a tab, short enough for a phone."""
+    # Translators: a PHP-style date format (Django's date filter) for a day in the programme's tabs; keep it short.
+    return formats.date_format(value, pgettext("date format", "D j M"))
 
 
 @register.filter

@@ -46,7 +46,7 @@ def viet_nam(seeded_live):
 
 
 def test_programme_on_a_phone(page, live_server, seeded_live, shot):
-    response = page.goto(live_server.url + "/")
+    response = page.goto(live_server.url + "/?day=all")
     assert response.status == 200
 
     expect(page.locator(DAY_25)).to_contain_text("25 October 2025")
@@ -56,13 +56,12 @@ def test_programme_on_a_phone(page, live_server, seeded_live, shot):
     assert page.evaluate(NO_HORIZONTAL_SCROLL), "the programme scrolls sideways on a phone"
     shot()
 
-    page.select_option("#filter-day", "2025-10-26")
-    page.locator("form.programme-filters button[type=submit]").click()
+    page.locator("#day-tabs a[href='/?day=2025-10-26']").click()
     expect(page).to_have_url(re.compile(r"[?&]day=2025-10-26(&|$)"))
     expect(page.locator(DAY_25)).to_have_count(0)
     expect(page.locator(DAY_26)).to_be_visible()
     expect(page.locator("main section h2[id^='day-']")).to_have_count(1)
-    expect(page.locator("#filter-day")).to_have_value("2025-10-26")
+    expect(page.locator("#day-tabs a[aria-current=page]")).to_have_attribute("href", "/?day=2025-10-26")
     expect(page.locator(OPENING)).to_have_count(0)
     assert page.evaluate(NO_HORIZONTAL_SCROLL)
     shot("filtered")
