@@ -83,6 +83,7 @@ def test_no_serious_accessibility_problem_on_any_page(browser, live_server, cere
         check("/admin/ceremony/scheduleitem/add/", "a new item's form (its lists empty)")
         check(f"/admin/delegations/delegation/{viet_nam.pk}/change/", "a delegation's change form, with its members")
         check("/admin/ceremony/scheduleitem/export/", "the export page")
+        check(f"/admin/ceremony/ceremony/{opening.ceremony_id}/signing-desk/", "the signing desk")
         check(f"/admin/ceremony/ceremony/{opening.ceremony_id}/run-sheet/", "the run-sheet of the signing")
     finally:
         context.close()
