@@ -386,12 +386,14 @@ def test_programme_bad_parameters_get_a_message_never_an_error(client, world, qu
 
 
 def test_programme_bad_time_zone_is_said_in_vietnamese(client, world):
+    world.ceremony.city_vi = "Hà Nội"
+    world.ceremony.save()
     client.cookies["django_language"] = "vi"
     html = page_at(client, "/?tz=Mars/Olympus_Mons", BEFORE)
 
     assert problems(html) == [
         "“Mars/Olympus_Mons” không phải là múi giờ mà chúng tôi biết (múi giờ được viết như Europe/Paris), "
-        "nên thời gian theo giờ Hanoi."
+        "nên thời gian theo giờ Hà Nội."
     ]
 
 
