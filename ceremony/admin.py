@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import admin_users, services  # noqa: F401 - admin_users registers the Users admin
 from .admin_conflicts import ConflictWarningsMixin
@@ -28,7 +29,7 @@ class SourceAdmin(HistoryAdmin):
     list_display = ["title", "kind", "publisher", "published_on", "key"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind"]
-    search_fields = ["title", "publisher", "key", "url"]
+    search_fields = ["title", "title_vi", "publisher", "key", "url"]
     ordering = ["title"]
 
 
@@ -112,7 +113,10 @@ class CeremonyAdmin(HistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "name_vi", "slug", "treaty_title", "treaty_title_vi", "is_current"]}),
-        (_("Where and when"), {"fields": ["city", "venue", "time_zone", "first_day", "last_day", "host_agency"]}),
+        (
+            _("Where and when"),
+            {"fields": ["city", "city_vi", "venue", "time_zone", "first_day", "last_day", "host_agency"]},
+        ),
         (
             SIGNING,
             {
@@ -133,7 +137,7 @@ class CeremonyAdmin(HistoryAdmin):
 @admin.register(ScheduleItem)
 class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     resource_classes = [ScheduleItemResource]
-    list_display = ["title", "when", "kind", "room", "lead_agency", "visibility", "status", "sequence"]
+    list_display = ["titles", "when", "kind", "room", "lead_agency", "visibility", "status", "sequence"]
     list_filter = ["ceremony", "status", "kind", "visibility", "lead_agency", "room"]
     list_select_related = ["ceremony", "room", "lead_agency"]
     search_fields = ["title", "title_vi", "description", "uid"]
@@ -169,6 +173,16 @@ class ScheduleItemAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
         if db_field.name == "kind" and kinds is not None:
             kwargs["choices"] = [(value, label) for value, label in db_field.choices if value in kinds]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    @admin.display(description=_("title"), ordering="title")
+    def titles(self, obj):
+        """The title in the organizer's language, and beneath it the other's: one column, both languages."""
+        first = obj.localized("title")
+        other_language = "en" if get_language() == "vi" else "vi"
+        other = obj.title if other_language == "en" else obj.title_vi
+        if not other or other == first:
+            return first
+        return format_html('{}<br><span class="other-language" lang="{}">{}</span>', first, other_language, other)
 
     @admin.display(description=_("when (ceremony time)"), ordering="starts_at")
     def when(self, obj):

@@ -9,12 +9,14 @@ import re
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.forms.models import _get_foreign_key
 from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_widgets import NamedSplitDateTime
 from .odd_requests import CheckedRequestsMixin
 from .roles import FIELD_PERMISSIONS
 from .stale_edits import StaleEditAdminMixin
@@ -73,6 +75,11 @@ class HistoryAdmin(CheckedRequestsMixin, StaleEditAdminMixin, RefuseRestrictedPo
     change form, where the rules of their role apply. So a POST there is refused for everyone, and the page
     shows the old version read-only.
     """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DateTimeField) and "widget" not in kwargs:
+            kwargs["widget"] = NamedSplitDateTime(field_label=capfirst(db_field.verbose_name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def history_view(self, request, object_id, extra_context=None):
         try:

@@ -65,7 +65,7 @@ class ProgrammeFilterForm(forms.Form):
                     "“%(value)s” is not a time zone we know (they are written like Europe/Paris), "
                     "so times are in %(city)s time."
                 ),
-                params={"value": value, "city": self.ceremony.city},
+                params={"value": value, "city": self.ceremony.localized("city")},
             )
         return zone
 

@@ -79,7 +79,7 @@ class Bilingual:
         return getattr(self, field)
 
 
-class Source(PrintableTextMixin, models.Model):
+class Source(PrintableTextMixin, Bilingual, models.Model):
     """Where a seeded fact comes from: an article, a public record or planning data."""
 
     class Kind(models.TextChoices):
@@ -90,6 +90,7 @@ class Source(PrintableTextMixin, models.Model):
     key = models.SlugField(_("key"), max_length=80, unique=True, validators=[key_validator])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=300)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=300, blank=True)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
     url = models.URLField(_("address"), max_length=500, blank=True)
@@ -244,6 +245,7 @@ class Ceremony(PrintableTextMixin, Bilingual, models.Model):
     treaty_title = models.CharField(_("treaty title (English)"), max_length=300)
     treaty_title_vi = models.CharField(_("treaty title (Vietnamese)"), max_length=300, blank=True)
     city = models.CharField(_("city"), max_length=100)
+    city_vi = models.CharField(_("city (Vietnamese)"), max_length=100, blank=True)
     venue = models.ForeignKey(
         Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="ceremonies", null=True, blank=True
     )
@@ -629,6 +631,7 @@ class Milestone(PrintableTextMixin, Bilingual, models.Model):
     description = models.TextField(_("description (English)"), blank=True)
     description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
+    place_vi = models.CharField(_("place (Vietnamese)"), max_length=200, blank=True)
     source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="milestones")
 
     history = HistoricalRecords()

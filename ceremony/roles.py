@@ -55,7 +55,9 @@ EXTRA = {PROTOCOL: [], SECURITY: [], LOGISTICS: [], VIEWER: []}
 # field without an owner here or in another app's rules fails the suite (tests/ceremony/test_roles.py).
 
 FIELD_OWNERS = {
-    "ceremony.source": {"ceremony.change_source": ("key", "kind", "title", "publisher", "published_on", "url", "note")},
+    "ceremony.source": {
+        "ceremony.change_source": ("key", "kind", "title", "title_vi", "publisher", "published_on", "url", "note")
+    },
     "ceremony.agency": {
         "ceremony.change_agency": (
             "code", "abbreviation", "name", "name_vi", "kind", "responsibilities", "responsibilities_vi", "contact",
@@ -69,9 +71,9 @@ FIELD_OWNERS = {
     "ceremony.room": {"ceremony.change_room": ("key", "venue", "name", "name_vi", "kind", "capacity", "is_available")},
     "ceremony.ceremony": {
         "ceremony.change_ceremony": (
-            "name", "name_vi", "slug", "treaty_title", "treaty_title_vi", "city", "venue", "time_zone", "first_day",
-            "last_day", "host_agency", "signing_order_rule", "drawn_letter", "host_country", "signing_starts_at",
-            "signing_slot_minutes", "signing_room", "is_current", "source",
+            "name", "name_vi", "slug", "treaty_title", "treaty_title_vi", "city", "city_vi", "venue", "time_zone",
+            "first_day", "last_day", "host_agency", "signing_order_rule", "drawn_letter", "host_country",
+            "signing_starts_at", "signing_slot_minutes", "signing_room", "is_current", "source",
         ),
     },
     # Logistics changes only transport items: see ITEM_KINDS below.
@@ -84,7 +86,7 @@ FIELD_OWNERS = {
     "ceremony.milestone": {
         "ceremony.change_milestone": (
             "ceremony", "key", "date", "date_precision", "title", "title_vi", "description", "description_vi",
-            "place", "source",
+            "place", "place_vi", "source",
         ),
     },
     "ceremony.keyfigure": {

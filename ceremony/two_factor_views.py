@@ -8,7 +8,6 @@ comes back to the page it asked for. The verified state lasts as long as the ses
 
 from urllib.parse import urlencode
 
-import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -17,12 +16,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp import login as otp_login
 
 from . import two_factor
+from .qr import qr_svg
 
 # Set at sign-in when the second factor is not required but the user has set it up: then it is asked too.
 ASK_SESSION_KEY = "planner_ask_second_factor"
@@ -155,7 +154,7 @@ class TwoFactorAdmin:
         context = {
             "form": form,
             "next": next_url,
-            "qr_svg": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, light="white")),  # noqa: S308 - segno output
+            "qr_svg": qr_svg(device.config_url, label=_("QR code for your authenticator app"), light="white"),
             "secret": two_factor.authenticator_secret(device),
             "replacing": two_factor.has_authenticator(user),
             "is_nav_sidebar_enabled": False,

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -201,6 +201,22 @@ class Delegation(PrintableTextMixin, models.Model):
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             Ceremony.objects.lock([self.ceremony_id])
             return super().delete(*args, **kwargs)
+
+    def localized(self, field):
+        """``{{ delegation|localized:"name" }}``: the name in the page's language.
+
+        A state's name in Vietnamese is its country's as django-countries translates it
+        ("Pháp" for France); an organization's, and every name in English, is the stored one. The
+        stored name (the UN short name) stays the key of the order of signing.
+        """
+        if field == "name" and self.country and translation.get_language() == "vi":
+            return str(self.country.name)
+        return getattr(self, field)
+
+    def name_in(self, language):
+        """The name as ``localized("name")`` gives it in ``language``, whatever the language now."""
+        with translation.override(language):
+            return self.localized("name")
 
     def clean(self):
         self.fill_name()  # before any error, so that the name's own rules judge the name it will have

@@ -288,7 +288,7 @@ def _slot_values(ceremony, delegation, position):
     start = ceremony.signing_starts_at + dt.timedelta(minutes=ceremony.signing_slot_minutes) * (position - 1)
     return {
         "title": f"Signature: {delegation.name}",
-        "title_vi": f"Ký Công ước: {delegation.name}",
+        "title_vi": f"Ký Công ước: {delegation.name_in('vi')}",
         "description": f"Place {position} in the order of signing.",
         "description_vi": f"Thứ tự ký: {position}.",
         "kind": ItemKind.SIGNING,

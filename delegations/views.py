@@ -3,7 +3,6 @@
 import datetime
 from urllib.parse import quote
 
-import segno
 from django.contrib import messages
 from django.core.signing import BadSignature
 from django.db import transaction
@@ -11,13 +10,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ceremony.enums import Visibility
 from ceremony.models import Ceremony
 from ceremony.private_links import private_link
+from ceremony.qr import qr_svg
 from ceremony.selectors import changes_since, group_by_day
 from ceremony.times import day_and_time, long_date_and_time
 from ceremony.tokens import find_by_token
@@ -80,7 +79,7 @@ def page(request, token):
         "departure": long_date_and_time(delegation.departure_at, ceremony.zone) if delegation.departure_at else "",
         "feed": feed,
         "google_url": "https://calendar.google.com/calendar/r?cid=" + quote(feed["webcal"], safe=""),
-        "qr_svg": mark_safe(segno.make(feed["https"], error="m").svg_inline(scale=4, border=2)),  # noqa: S308 - segno output
+        "qr_svg": qr_svg(feed["https"], label=_("QR code of the calendar address")),
         "item_token": token,
         "edit_url": reverse("delegations:edit", args=[token]),
         "seen_url": reverse("delegations:seen", args=[token]),

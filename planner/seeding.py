@@ -51,7 +51,7 @@ KINDS = [
         Source,
         key=("key",),
         required=("key", "kind", "title"),
-        optional=("publisher", "published_on", "url", "note"),
+        optional=("title_vi", "publisher", "published_on", "url", "note"),
     ),
     Kind(
         "states",
@@ -105,6 +105,7 @@ KINDS = [
         required=("slug", "name", "treaty_title", "city", "first_day", "last_day"),
         optional=(
             "name_vi",
+            "city_vi",
             "treaty_title_vi",
             "venue",
             "time_zone",
@@ -154,7 +155,7 @@ KINDS = [
         Milestone,
         key=("ceremony", "key"),
         required=("key", "ceremony", "date", "title", "source"),
-        optional=("date_precision", "title_vi", "description", "description_vi", "place"),
+        optional=("date_precision", "title_vi", "description", "description_vi", "place", "place_vi"),
         foreign={"ceremony": (Ceremony, "slug"), "source": (Source, "key")},
     ),
     Kind(

@@ -17,7 +17,7 @@ def page_text(response):
 
 def plain(fragment):
     """The text of an HTML fragment, as a reader sees it."""
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+    return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br>", "\n", fragment))).strip()
 
 
 def shown_messages(response):
@@ -44,17 +44,25 @@ def formset_errors(response):
 
 
 class FormValues(HTMLParser):
-    """What a browser would submit from a page's fields, by name (the empty inline template included)."""
+    """What a browser would submit from a page's fields, by name (the empty inline template included).
+
+    The language switcher in the header is a form of its own, posted elsewhere: its fields are left out.
+    """
 
     def __init__(self, markup):
         super().__init__()
         self.values = {}
         self._select = self._textarea = None
+        self._elsewhere = False
         self.feed(markup)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         name = attrs.get("name")
+        if tag == "form":
+            self._elsewhere = attrs.get("id") == "admin-language"
+        if self._elsewhere:
+            return
         if tag == "input" and name and attrs.get("type") not in {"submit", "checkbox"}:
             self.values[name] = attrs.get("value") or ""
         elif tag == "input" and name and "checked" in attrs:
@@ -68,7 +76,9 @@ class FormValues(HTMLParser):
             self.values[name] = ""
 
     def handle_endtag(self, tag):
-        if tag == "select":
+        if tag == "form":
+            self._elsewhere = False
+        elif tag == "select":
             self._select = None
         elif tag == "textarea":
             self._textarea = None

@@ -36,8 +36,8 @@ TEXT = {
         "press": "họp báo",  # the press conference's Vietnamese title
         "copied": "Đã sao chép",
         "your_zone": "Hiển thị giờ theo múi giờ của quý vị (Europe/Paris)",
-        "home": "Hiển thị giờ Hanoi",
-        "hanoi": "09:00–10:30 giờ Hanoi",
+        "home": "Hiển thị giờ Hà Nội",
+        "hanoi": "09:00–10:30 giờ Hà Nội",
         "now": "Đang diễn ra",
         "next": "Tiếp theo",
         "google": "Google Lịch (Google Calendar)",

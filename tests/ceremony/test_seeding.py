@@ -64,13 +64,29 @@ def test_seed_loads_the_officials_named_in_the_articles(seeded):
         o.name: (o.title, o.agency.code, o.source.key) for o in Official.objects.select_related("agency", "source")
     }
     assert officials == {
-        "Bui Thanh Son": (
+        "Bùi Thanh Sơn": (
             "Deputy Prime Minister and Minister of Foreign Affairs",
             "mofa",
             "article-ga-adoption-2024-12",
         ),
-        "Nguyen Minh Vu": ("Deputy Minister of Foreign Affairs", "mofa", "article-draft-adopted-2024-08"),
+        "Nguyễn Minh Vũ": ("Deputy Minister of Foreign Affairs", "mofa", "article-draft-adopted-2024-08"),
     }
+
+
+def test_seed_update_gives_officials_seeded_without_diacritics_their_names(seeded):
+    # A database seeded before the names were spelt as in Vietnamese.
+    Official.objects.filter(key="bui-thanh-son").update(name="Bui Thanh Son")
+    Official.objects.filter(key="nguyen-minh-vu").update(name="Nguyen Minh Vu")
+
+    report = seed_ceremony(update=True)
+
+    assert (report["officials"]["updated"], report["officials"]["created"]) == (2, 0)
+    assert dict(Official.objects.values_list("key", "name")) == {
+        "bui-thanh-son": "Bùi Thanh Sơn",
+        "nguyen-minh-vu": "Nguyễn Minh Vũ",
+    }
+    bui = Official.objects.get(key="bui-thanh-son")
+    assert bui.history.latest().history_change_reason == "Imported by seed_ceremony"
 
 
 def test_seed_loads_the_programme_of_both_days(seeded):

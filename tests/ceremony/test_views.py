@@ -153,6 +153,44 @@ def test_about_in_vietnamese_groups_digits_the_vietnamese_way(client, seeded):
     assert "16.000" in text
 
 
+def test_about_in_vietnamese_says_ha_noi_and_names_its_sources_in_vietnamese(client, seeded):
+    client.cookies["django_language"] = "vi"
+    text = client.get("/about/").content.decode()
+    assert "Mở ký tại Hà Nội, 25 tháng 10 năm 2025–26 tháng 10 năm 2025." in text
+    assert '<time datetime="2025-10-25">25 tháng 10 năm 2025</time> · Hà Nội' in text
+    assert '<time datetime="2024-12-24">24 tháng 12 năm 2024</time> · New York' in text
+    # Titles in Vietnamese, with the people's names as they write them; publishers as published.
+    assert (
+        '<a href="https://undocs.org/A/RES/74/247" rel="noopener">Nghị quyết 74/247 của Đại hội đồng: Chống sử dụng '
+        "công nghệ thông tin và truyền thông vào mục đích phạm tội</a> (United Nations General Assembly)"
+    ) in text
+    assert (
+        "Phỏng vấn Phó Thủ tướng, Bộ trưởng Bộ Ngoại giao Bùi Thanh Sơn về việc Đại hội đồng thông qua Công ước "
+        "(tháng 12/2024)"
+    ) in text
+    visible = re.sub(r"<[^>]+>", " ", text)
+    assert "Hanoi" not in visible
+    assert "Interview" not in visible
+
+
+def test_about_in_english_names_its_sources_in_english(client, seeded):
+    text = client.get("/about/").content.decode()
+    assert "Opened for signature in Hanoi, 25 October 2025–26 October 2025." in text
+    assert "Interview with Deputy Prime Minister and Minister of Foreign Affairs Bùi Thanh Sơn" in text
+    assert "Phỏng vấn" not in text
+
+
+def test_delegation_page_in_vietnamese_says_ha_noi_time(client, seeded):
+    from delegations.models import Delegation
+    from delegations.services import delegation_issue_token
+
+    token = delegation_issue_token(delegation=Delegation.objects.get(country="VN"))
+    client.cookies["django_language"] = "vi"
+    text = client.get(f"/d/{token}/").content.decode()
+    assert "giờ Hà Nội (Asia/Ho_Chi_Minh, UTC+07:00)" in text
+    assert "Hanoi" not in re.sub(r"<[^>]+>", " ", text)
+
+
 def test_item_times_follow_the_ceremony_zone_not_the_server(client, world, settings):
     settings.TIME_ZONE = "UTC"
     timezone.activate("UTC")
@@ -348,12 +386,14 @@ def test_programme_bad_parameters_get_a_message_never_an_error(client, world, qu
 
 
 def test_programme_bad_time_zone_is_said_in_vietnamese(client, world):
+    world.ceremony.city_vi = "Hà Nội"
+    world.ceremony.save()
     client.cookies["django_language"] = "vi"
     html = page_at(client, "/?tz=Mars/Olympus_Mons", BEFORE)
 
     assert problems(html) == [
         "“Mars/Olympus_Mons” không phải là múi giờ mà chúng tôi biết (múi giờ được viết như Europe/Paris), "
-        "nên thời gian theo giờ Hanoi."
+        "nên thời gian theo giờ Hà Nội."
     ]
 
 

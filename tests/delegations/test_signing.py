@@ -220,6 +220,27 @@ def test_signing_generate_numbers_delegations_and_makes_invited_slots(ceremony, 
     )
 
 
+def test_signing_generate_in_vietnamese_keeps_the_english_order_and_titles_slots_in_both(ceremony, signing_room):
+    from django.utils import translation
+
+    for code, name in [("VN", "Viet Nam"), ("JP", "Japan"), ("DE", "Germany"), ("FR", "France")]:
+        delegation_with_signatory(ceremony, code, name=name)
+
+    with translation.override("vi"):  # an organizer using the admin in Vietnamese
+        report = generate(ceremony, signing_room)
+
+    # From C by the UN short names; by the Vietnamese names it would be Đức, Nhật Bản, Pháp.
+    assert names(report.order) == ["Viet Nam", "France", "Germany", "Japan"]
+    assert list(
+        ScheduleItem.objects.filter(kind=ItemKind.SIGNING).order_by("starts_at").values_list("title", "title_vi")
+    ) == [
+        ("Signature: Viet Nam", "Ký Công ước: Việt Nam"),
+        ("Signature: France", "Ký Công ước: Pháp"),
+        ("Signature: Germany", "Ký Công ước: Đức"),
+        ("Signature: Japan", "Ký Công ước: Nhật Bản"),
+    ]
+
+
 def test_signing_generate_skips_declined_and_non_signing_delegations(ceremony, signing_room, three):
     delegation_with_signatory(ceremony, "EC", status=DelegationStatus.DECLINED)
     DelegationFactory(ceremony=ceremony, country="TR", name="Türkiye", intends_to_sign=False)

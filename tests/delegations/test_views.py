@@ -305,6 +305,36 @@ def test_page_in_vietnamese(client, world):
     assert f"/d/{world.alpha_token}/calendar.ics?lang=vi" in text
 
 
+def test_page_in_vietnamese_names_the_state_in_vietnamese(client, world):
+    assert world.alpha.name == "France"  # stored as the UN short name, the key of the order of signing
+    client.cookies["django_language"] = "vi"
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    assert re.search(r"<h1[^>]*>Pháp</h1>", text)
+    assert "<title>Pháp · " in text
+    assert "France" not in text
+
+    form = client.get(edit_url(world.alpha_token)).content.decode()
+    assert re.search(r"<h1[^>]*>Pháp</h1>", form)
+
+
+def test_page_in_english_names_the_state_by_its_un_short_name(client, world):
+    world.alpha.name = "French Republic"  # whatever Protocol stored, in English
+    world.alpha.save()
+    text = client.get(page_url(world.alpha_token)).content.decode()
+    assert re.search(r"<h1[^>]*>French Republic</h1>", text)
+
+
+def test_page_in_vietnamese_keeps_an_organizations_own_name(client, world):
+    from delegations.enums import DelegationKind
+
+    unodc = Delegation.objects.create(
+        ceremony=world.ceremony, kind=DelegationKind.UN_ENTITY, name="United Nations Office on Drugs and Crime"
+    )
+    client.cookies["django_language"] = "vi"
+    text = client.get(page_url(delegation_issue_token(delegation=unodc))).content.decode()
+    assert re.search(r"<h1[^>]*>United Nations Office on Drugs and Crime</h1>", text)
+
+
 # --- the form --------------------------------------------------------------------------------------------------------
 
 

@@ -138,11 +138,14 @@ def test_site_header_without_ceremony_is_generic(admin_client, db):
 
 def test_schedule_changelist_shows_items_in_ceremony_time(admin_client, seeded, settings):
     settings.TIME_ZONE = "UTC"  # the column follows the ceremony's zone, not the server's
-    rows = {row["title"]: row for row in changelist_rows(admin_client.get(admin_url(ScheduleItem, "changelist")))}
+    response = admin_client.get(admin_url(ScheduleItem, "changelist"))
+    # Keyed by the English title: each row shows it, then the Vietnamese beneath.
+    rows = {row["titles"].split("\n")[0]: row for row in changelist_rows(response)}
 
     assert len(rows) == 11
     assert rows["Opening of the signing ceremony and opening speeches"] == {
-        "title": "Opening of the signing ceremony and opening speeches",
+        "titles": "Opening of the signing ceremony and opening speeches\n"
+        "Khai mạc Lễ mở ký và các bài phát biểu khai mạc",
         "when": "Sat 25 Oct 2025, 09:00–10:30 (UTC+07:00)",
         "kind": "opening",
         "room": "Plenary Hall",
@@ -152,6 +155,29 @@ def test_schedule_changelist_shows_items_in_ceremony_time(admin_client, seeded, 
         "sequence": "0",
     }
     assert rows["Closing of the signing ceremony"]["when"] == "Sun 26 Oct 2025, 11:30–12:00 (UTC+07:00)"
+
+
+def test_schedule_changelist_in_vietnamese_shows_the_vietnamese_title_first(admin_client, seeded):
+    admin_client.cookies["django_language"] = "vi"
+    response = admin_client.get(admin_url(ScheduleItem, "changelist"))
+    text = response.content.decode()
+
+    assert re.search(r'<th scope="col" class="sortable column-titles[^"]*">.*?<a href="[^"]*">Tiêu đề</a>', text, re.S)
+    assert 'class="field-titles"><a href="/admin/ceremony/scheduleitem/' in text
+    assert re.search(
+        r'>Khai mạc Lễ mở ký và các bài phát biểu khai mạc<br><span class="other-language" lang="en">'
+        r"Opening of the signing ceremony and opening speeches</span></a>",
+        text,
+    )
+
+
+def test_schedule_changelist_shows_one_title_when_there_is_no_vietnamese(admin_client, db):
+    ScheduleItemFactory(title="Night shift", title_vi="")
+    admin_client.cookies["django_language"] = "vi"
+
+    (row,) = changelist_rows(admin_client.get(admin_url(ScheduleItem, "changelist")))
+
+    assert row["titles"] == "Night shift"
 
 
 def test_schedule_changelist_shows_both_days_of_overnight_item(admin_client, db):

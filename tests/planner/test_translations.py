@@ -9,10 +9,10 @@ from django.utils import translation
 PO = Path(__file__).resolve().parents[2] / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 
 
-def po_entries():
-    """The entries of django.po as dicts of msgctxt, msgid, msgid_plural, msgstr / msgstr[0], and flags."""
+def po_entries(po=PO):
+    """A .po file's entries (ours by default): dicts of msgctxt, msgid, msgid_plural, msgstr / msgstr[0], flags."""
     entries, entry, key = [], {"flags": ""}, None
-    for line in [*PO.read_text(encoding="utf-8").splitlines(), ""]:
+    for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if "msgid" in entry:
                 entries.append(entry)
