@@ -76,3 +76,29 @@ def test_the_language_button_never_wraps(browser, live_server, places, language)
                 assert page.evaluate(NO_HORIZONTAL_SCROLL), f"{where} scrolls sideways"
         finally:
             context.close()
+
+
+# Each part of the header inside the header's own box, and the site's name in lines of more than a word.
+HEADER_FITS = """() => {
+    const header = document.querySelector("#header").getBoundingClientRect();
+    const parts = ["#site-name", "#ceremony-dates", "form.language-switcher button[type=submit]"];
+    const outside = parts.filter(selector => {
+        const box = document.querySelector(selector).getBoundingClientRect();
+        return box.left < header.left - 0.5 || box.right > header.right + 0.5;
+    });
+    return {outside, nameWidth: document.querySelector("#site-name").getBoundingClientRect().width};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_sign_in_header_shows_the_site_name_whole_beside_the_switcher(browser, live_server, places, width):
+    """The sign-in box is narrow at every width: its header stacks the name, the dates and the switcher."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/admin/login/")
+        measured = page.evaluate(HEADER_FITS)
+        assert measured["outside"] == [], f"cut off by the sign-in box at {width} px: {measured}"
+        assert measured["nameWidth"] >= 250, f"the site's name is squeezed to {measured['nameWidth']} px"
+    finally:
+        context.close()
