@@ -81,3 +81,35 @@ def test_new_access_links_show_every_column_on_the_screen(
             for heading in page.locator("table.issued-links thead th").all():
                 expect(heading).to_be_in_viewport(ratio=1)
         assert page.csp_violations == []
+
+
+@pytest.mark.parametrize(("screen", "language"), admin_screens())
+def test_an_issued_page_link_is_copied_and_opens_the_delegations_page(
+    browser, live_server, seeded_live, request, screen, language
+):
+    """The organizer sends the page link (not the calendar's): copied with one press, it opens the delegation's page."""
+    from django.utils import translation
+
+    viet_nam = Delegation.objects.get(ceremony=seeded_live, country="VN")
+    with translation.override(language):
+        name = viet_nam.localized("name")
+    with admin_tab(browser, live_server, request, screen=screen, language=language) as page:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+        page.goto(live_server.url + "/admin/delegations/delegation/")
+        page.locator(f'input[name="_selected_action"][value="{viet_nam.pk}"]').check()
+        page.select_option("select[name=action]", "issue_access_links")
+        submit(page, page.locator("button[name=index]"))
+        submit(page, page.locator("input[type=submit]"))
+
+        row = page.locator("table.issued-links tbody tr").first
+        page_link = row.locator("code.page-link").inner_text()
+        assert re.fullmatch(rf"{re.escape(live_server.url)}/d/[\w-]+/", page_link), page_link
+        codes = [code.inner_text() for code in row.locator("code").all()]
+        assert codes[0] == page_link and codes[1].endswith("/calendar.ics"), codes  # the page first, then the feed
+        button = row.locator("button.copy-link").first
+        button.click()
+        assert page.evaluate("navigator.clipboard.readText()") == page_link
+
+        page.goto(page.evaluate("navigator.clipboard.readText()"))
+        expect(page.locator("h1")).to_have_text(name)
+        expect(page.locator("html")).to_have_attribute("lang", language)
