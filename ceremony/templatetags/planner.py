@@ -2,7 +2,7 @@
 
 from django import template
 from django.utils import formats
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from ceremony import times
 from ceremony.times import long_date
@@ -45,11 +45,25 @@ def figure(value):
 register.filter("long_date", long_date)
 
 
+#: A weekday in a programme tab, as short as each language writes it: "Sat"; "T7" (thứ bảy), "CN" (chủ nhật).
+TAB_WEEKDAYS = (
+    pgettext_lazy("weekday in a tab", "Mon"),
+    pgettext_lazy("weekday in a tab", "Tue"),
+    pgettext_lazy("weekday in a tab", "Wed"),
+    pgettext_lazy("weekday in a tab", "Thu"),
+    pgettext_lazy("weekday in a tab", "Fri"),
+    pgettext_lazy("weekday in a tab", "Sat"),
+    pgettext_lazy("weekday in a tab", "Sun"),
+)
+
+
 @register.filter
 def tab_day(value):
     """'Sat 25 Oct', 'T7 25/10': a day in a tab, short enough for a phone."""
-    # Translators: a PHP-style date format (Django's date filter) for a day in the programme's tabs; keep it short.
-    return formats.date_format(value, pgettext("date format", "D j M"))
+    # Translators: a PHP-style date format (Django's date filter) for the date after the weekday in the programme's
+    # tabs; keep it short.
+    date = formats.date_format(value, pgettext("date format", "j M"))
+    return f"{TAB_WEEKDAYS[value.weekday()]} {date}"
 
 
 @register.filter

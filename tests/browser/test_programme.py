@@ -19,6 +19,7 @@ SCREENS = {"phone": PHONE, "desktop": DESKTOP}
 LOCALES = {"en": "en-GB", "vi": "vi-VN"}
 READERS = [("phone", "en"), ("phone", "vi"), ("desktop", "en"), ("desktop", "vi")]
 DAY_25, DAY_26 = "/?day=2025-10-25", "/?day=2025-10-26"
+FITS = "(element) => element.scrollWidth <= element.clientWidth"
 TOKYO = re.compile(r"[?&]tz=Asia(/|%2F)Tokyo(&|$)")  # a form or a script writes the slash as %2F, the page's links as /
 TEXT = {
     "en": {
@@ -102,6 +103,8 @@ def test_day_tabs_and_search_as_you_type(open_programme, screen, language):
         "hanoi-2025-plenary-1",
     ]
     expect(page.locator("#filter-submit")).to_be_hidden()  # with JavaScript, nothing to press
+    # Every tab in view, in either language: none hides beyond the edge of a phone.
+    assert page.locator("#day-tabs").evaluate(FITS), page.locator("#day-tabs").inner_text()
 
     page.locator(f"#day-tabs a[href='{DAY_26}']").click()
     expect(page).to_have_url(re.compile(r"/\?day=2025-10-26$"))

@@ -536,7 +536,7 @@ def test_programme_in_vietnamese_during_the_ceremony(client, world, next_session
     client.cookies["django_language"] = "vi"
     html = page_at(client, "/", hanoi(25, 9, 30))
 
-    assert [text for text, _, _ in tabs(html)] == ["Thứ 7 25/10 (2)", "Chủ nhật 26/10 (1)", "Tất cả các ngày (3)"]
+    assert [text for text, _, _ in tabs(html)] == ["T7 25/10 (2)", "CN 26/10 (1)", "Tất cả (3)"]
     assert badges(html, "opening") == [("badge-now", "Đang diễn ra")]
     assert badges(html, "panel") == [("badge-next", "Tiếp theo")]
     assert "Đến hoạt động hiện tại" in html
