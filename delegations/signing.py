@@ -18,7 +18,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ceremony.enums import ItemKind, ItemStatus, SigningOrderRule, Visibility
 from ceremony.feeds_state import feeds_touch
@@ -350,7 +350,8 @@ def _write_slots(ceremony, order, *, user=None):
             else:
                 counts["unchanged"] += 1
         slots.append((item, delegation))
-    ScheduleItem.objects.bulk_create(new)
+    # With their history: a delegate's "what changed" reads how a slot stood from it (ceremony.selectors).
+    bulk_create_with_history(new, ScheduleItem, default_user=user, default_change_reason=GENERATED_REASON)
     SigningSlot.objects.bulk_create([SigningSlot(item=i, delegation=d) for i, d in slots if i.pk not in linked])
 
     # Each slot is invited to its delegation alone.

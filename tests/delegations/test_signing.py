@@ -640,3 +640,21 @@ def test_the_slot_of_a_deleted_delegation_is_cancelled_when_the_order_is_generat
     assert report.slots.cancelled == 1
     slot.refresh_from_db()
     assert slot.status == ItemStatus.CANCELLED
+
+
+def test_a_generated_slot_keeps_history_so_its_later_move_shows_old_and_new(ceremony, signing_room, three):
+    """The delegation's "what changed" box reads the slot as it stood from its history: a generated slot has one."""
+    from django.utils import timezone
+
+    from ceremony.selectors import changes_since
+
+    generate(ceremony, signing_room)
+    mexico_slot = ScheduleItem.objects.get(uid=f"signing-hanoi-{three['MX'].pk}")
+    assert mexico_slot.history.count() == 1  # made by the generation, and recorded as such
+    visited = timezone.now()
+    delegation_move_in_order(delegation=three["AF"], position=2)  # Mexico closes up behind: 10:35 → 10:40
+
+    [change] = changes_since(ScheduleItem.objects.filter(pk=mexico_slot.pk), visited)
+
+    assert change.is_new is False
+    assert change.time == ("Sat 25 Oct, 10:35–10:40", "Sat 25 Oct, 10:40–10:45")
