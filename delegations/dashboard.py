@@ -23,7 +23,7 @@ from ceremony.times import day_and_time, in_zone
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .full_powers import FullPowersState, full_powers_state_expression
 from .models import Delegate, Delegation, SigningSlot
-from .signing_desk import desk_status
+from .signing_desk import desk_status, order_reallocated_at
 
 CHART_WIDTH, CHART_HEIGHT, CHART_BASE = 640, 180, 150  # the bars stand on y = CHART_BASE
 MIN_DAY_WIDTH = 16  # two bars of 4 and their gaps: a longer ceremony widens the chart instead
@@ -108,7 +108,8 @@ def readiness(*, ceremony):
 
     conflicts = ceremony_conflicts(ceremony=ceremony)
     errors = sum(1 for c in conflicts if c.is_error)
-    withdrawals = signing_withdrawals(ceremony=ceremony)
+    reallocated_at = order_reallocated_at(ceremony=ceremony)
+    withdrawals = signing_withdrawals(ceremony=ceremony, reallocated_at=reallocated_at)
     return {
         "ceremony": ceremony,
         "delegation_total": Figure(
@@ -135,7 +136,7 @@ def readiness(*, ceremony):
         "withdrawals": withdrawals[:SHOWN_WITHDRAWALS],
         "withdrawal_total": len(withdrawals),
         "withdrawals_hidden": max(0, len(withdrawals) - SHOWN_WITHDRAWALS),
-        "signing": desk_status(ceremony=ceremony, with_drawn=False),
+        "signing": desk_status(ceremony=ceremony, with_drawn=False, reallocated_at=reallocated_at),
         "signing_desk": reverse("admin:ceremony_ceremony_signing_desk", args=[ceremony.pk]),
     }
 
@@ -148,11 +149,13 @@ class Withdrawal:
     url: str
 
 
-def signing_withdrawals(*, ceremony):
-    """Delegations that gave up their signing slot (declined, or no longer intend to sign) and have not come back,
-    latest first: Protocol reallocates their places, or waits for them. In one query."""
+def signing_withdrawals(*, ceremony, reallocated_at):
+    """Delegations that gave up their signing slot (declined, or no longer intend to sign) since Protocol last gave
+    out the places (``reallocated_at``, see ``order_reallocated_at``) and have not come back, latest first: Protocol
+    reallocates their places, or waits for them. In one query."""
+    since = Q(item__updated_at__gt=reallocated_at) if reallocated_at else Q()
     links = (
-        SigningSlot.objects.filter(item__ceremony=ceremony, item__status=ItemStatus.CANCELLED)
+        SigningSlot.objects.filter(since, item__ceremony=ceremony, item__status=ItemStatus.CANCELLED)
         .filter(Q(delegation__status=DelegationStatus.DECLINED) | Q(delegation__intends_to_sign=False))
         .select_related("delegation", "item")
         .order_by("-item__updated_at", "delegation__sort_name")

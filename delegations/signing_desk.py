@@ -65,6 +65,22 @@ class DeskStatus:
         return self.state == GENERATED and bool(self.waiting or self.withdrawn)
 
 
+ASK = object()  # desk_status: read when the places were last given out
+
+# The steps that give out the places again: after one, a withdrawal is settled (signing_return gives nothing back).
+REALLOCATING_STEPS = [GENERATED_REASON, CLEARED_REASON, LETTER_REDRAWN_REASON]
+
+
+def order_reallocated_at(*, ceremony):
+    """When Protocol last gave out the places of the order of signing: generated, cleared or drew it again, or
+    moved a delegation; None if never. One query."""
+    steps = Ceremony.history.filter(id=ceremony.pk, history_change_reason__in=REALLOCATING_STEPS)
+    moves = Delegation.history.filter(ceremony_id=ceremony.pk, history_change_reason=MOVED_REASON)
+    dates = [qs.order_by().values_list("history_date") for qs in (steps, moves)]  # history models sort by default
+    latest = dates[0].union(dates[1]).order_by("-history_date")
+    return next((at for (at,) in latest[:1]), None)
+
+
 def _who(user):
     if user is None:
         return "—"
@@ -88,26 +104,34 @@ def letter_drawn(*, ceremony):
     return Step(day_and_time(found.history_date, ceremony.zone), _who(found.history_user), what)
 
 
-def desk_status(*, ceremony, with_drawn=True):
-    """Where the order of signing of ``ceremony`` stands: two queries whatever the number of delegations, and one
-    more for who drew the letter (``with_drawn``; the dashboard goes without)."""
+def desk_status(*, ceremony, with_drawn=True, reallocated_at=ASK):
+    """Where the order of signing of ``ceremony`` stands: three queries whatever the number of delegations (two when
+    given ``reallocated_at``, ``order_reallocated_at``'s answer), and one more for who drew the letter
+    (``with_drawn``; the dashboard goes without)."""
+    if reallocated_at is ASK:
+        reallocated_at = order_reallocated_at(ceremony=ceremony)
     slots = ceremony_slots(ceremony).aggregate(
         live=Count("pk", filter=~Q(status=ItemStatus.CANCELLED)),
         confirmed=Count("pk", filter=Q(status=ItemStatus.CONFIRMED)),
         cancelled=Count("pk", filter=Q(status=ItemStatus.CANCELLED)),
     )
     rows = Delegation.objects.filter(ceremony=ceremony).values_list(
-        "name", "signing_order", "intends_to_sign", "status", "signing_slot__item__status"
+        "name",
+        "signing_order",
+        "intends_to_sign",
+        "status",
+        "signing_slot__item__status",
+        "signing_slot__item__updated_at",
     )
     places, waiting, withdrawn = 0, [], []
-    for name, place, intends, status, slot_status in rows:
+    for name, place, intends, status, slot_status, slot_changed in rows:
         signs = intends and status != DelegationStatus.DECLINED
         if place is not None:
             places += 1
         elif signs:
             waiting.append(name)
-        elif slot_status == ItemStatus.CANCELLED:
-            withdrawn.append(name)
+        elif slot_status == ItemStatus.CANCELLED and (reallocated_at is None or slot_changed > reallocated_at):
+            withdrawn.append(name)  # since the places were last given out: one more reason to generate again
     if ceremony.signing_order_rule == SigningOrderRule.ALPHABETICAL_FROM_LETTER and not ceremony.drawn_letter:
         state = NO_LETTER  # places without a letter (typed in, or seeded) are no alphabetical order yet
     elif places:

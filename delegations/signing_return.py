@@ -20,6 +20,7 @@ from ceremony.models import Ceremony, ScheduleItem
 from .invitations import invitations_create
 from .models import SELF_SERVICE_REASON, Delegation, Invitation, SigningSlot
 from .signing import WITHDRAWN_REASON, signs
+from .signing_desk import order_reallocated_at
 
 RETURNED_REASON = "came back to the signing"
 # The history reasons of a withdrawal (the admin and imports, the delegation's own form): what may be undone here.
@@ -40,15 +41,19 @@ NOTHING = SigningReturn(restored=False)
 
 def _former_place(delegation):
     """The place the delegation gave up by withdrawing, or None if it lost it otherwise (the order was cleared or
-    regenerated without it): read from its history, newest first."""
+    regenerated without it) or Protocol has given out the places since: read from its history, newest first."""
     newer = None
     for record in delegation.history.order_by("-history_date", "-history_id").only(
-        "signing_order", "history_change_reason"
+        "signing_order", "history_change_reason", "history_date"
     ):
         if record.signing_order is not None:
-            # ``newer`` is the record that cleared the place: only a withdrawal may be undone here.
+            # ``newer`` is the record that cleared the place: only a withdrawal may be undone here, and only until
+            # Protocol generates, clears or moves (the place number may be free again, the times are not its own).
             withdrawn = newer is not None and newer.history_change_reason in _WITHDRAWAL_REASONS
-            return record.signing_order if withdrawn else None
+            if not withdrawn:
+                return None
+            reallocated_at = order_reallocated_at(ceremony=delegation.ceremony)
+            return record.signing_order if reallocated_at is None or newer.history_date > reallocated_at else None
         newer = record
     return None
 

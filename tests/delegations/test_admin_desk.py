@@ -274,6 +274,21 @@ def test_the_desk_says_when_the_order_is_stale(admin_client, generated, delegati
     )
 
 
+def test_generating_again_after_a_withdrawal_leaves_the_order_up_to_date(admin_client, generated, delegations):
+    mexico = delegations[2]
+    mexico.status = DelegationStatus.DECLINED
+    mexico.save()
+    signing_withdraw(delegation=mexico)
+    assert 'id="desk-stale"' in page_text(desk(admin_client, generated))
+
+    post(admin_client, "signing_generate", generated)  # the places are given out again, without Mexico
+
+    assert 'id="desk-stale"' not in page_text(desk(admin_client, generated))
+    dashboard = page_text(admin_client.get("/admin/"))
+    assert "changed since generated" not in dashboard
+    assert "Mexico —" not in dashboard  # no longer waiting to come back: Protocol has given out its place
+
+
 def test_generating_again_asks_first_and_says_what_moves(admin_client, generated):
     signing(generated, "NG", "Nigeria")  # from M: after Mexico; South Africa and Afghanistan shift down
     before, sequence = places(), slots()

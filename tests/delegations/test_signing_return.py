@@ -123,6 +123,20 @@ def test_no_return_after_protocol_regenerated_the_order(ceremony, signing_room, 
     assert Delegation.objects.get(pk=mexico.pk).signing_order is None
 
 
+def test_no_return_for_the_last_in_the_order_after_protocol_regenerated_it(ceremony, signing_room, three):
+    """Afghanistan signed last: after the order is generated without it, its old place number is free, but the
+    places were given out again (here from a later start), so it waits for Protocol like any other."""
+    generate(ceremony, signing_room)
+    afghanistan = three["AF"]
+    withdraw(afghanistan)
+    generate(ceremony, signing_room, start=hanoi(25, 11, 0))
+    before = slots(ceremony)
+
+    assert come_back(afghanistan).restored is False
+    assert slots(ceremony) == before
+    assert Delegation.objects.get(pk=afghanistan.pk).signing_order is None
+
+
 def test_no_return_after_protocol_cleared_the_order(ceremony, signing_room, three):
     generate(ceremony, signing_room)
     mexico = three["MX"]
