@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -90,12 +91,12 @@ class DelegationAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     list_select_related = ["ceremony"]
     search_fields = ["name", "country", "hotel", "liaison_officer", "members__name"]
     autocomplete_fields = ["ceremony"]
-    readonly_fields = ["token_issued_at", "token_issued_by", "created_at", "updated_at"]
+    readonly_fields = ["signing_place", "token_issued_at", "token_issued_by", "created_at", "updated_at"]
     inlines = [DelegateInline]
     actions = ["issue_access_links"]
     fieldsets = [
         (None, {"fields": ["ceremony", "kind", "country", "name", "status"]}),
-        (_("Signing"), {"fields": ["intends_to_sign", "signing_order"]}),
+        (_("Signing"), {"fields": ["intends_to_sign", "signing_place"]}),
         (
             _("Contact and stay"),
             {"fields": ["contact_email", "contact_phone", "liaison_officer", "arrival_at", "departure_at", "hotel"]},
@@ -105,6 +106,15 @@ class DelegationAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description=_("order of signing"))
+    def signing_place(self, obj):
+        """The place, read only: it moves on the signing desk, which asks first and re-times the slots."""
+        desk = reverse("admin:ceremony_ceremony_signing_desk", args=[obj.ceremony_id]) if obj.ceremony_id else None
+        if desk is None:
+            return "—"
+        place = obj.signing_order if obj.signing_order is not None else "—"
+        return format_html('{} · <a href="{}">{}</a>', place, desk, _("move it on the signing desk"))
 
     def conflict_scope(self, obj):
         return {"delegation_ids": [obj.pk]}

@@ -601,3 +601,16 @@ def test_the_desk_queries_do_not_grow_with_the_order(admin_client, generated):
 
     assert rows == 16
     assert small == large
+
+
+def test_a_place_in_the_order_changes_only_on_the_desk_not_on_the_delegations_page(admin_client, generated):
+    mexico = Delegation.objects.get(name="Mexico")
+    url_ = admin_url(Delegation, "change", mexico.pk)
+    page = page_text(admin_client.get(url_))
+    assert 'name="signing_order"' not in page
+    assert url("signing_desk", generated) in page  # where a place is moved, with its question first
+
+    values = {**form_values(admin_client.get(url_)), "signing_order": "4", "hotel": "Hotel Metropole"}
+    assert admin_client.post(url_, values).status_code == 302
+    mexico.refresh_from_db()
+    assert (mexico.signing_order, mexico.hotel) == (2, "Hotel Metropole")
