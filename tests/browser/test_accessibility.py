@@ -4,12 +4,15 @@ Each test walks the pages as one visitor would (the language chosen once with th
 through the login form) and collects what axe-core finds on each page, so one run names every page's problems.
 """
 
+from unittest import mock
+
 import pytest
 from playwright.sync_api import expect
 
 from ceremony.enums import ItemKind, ItemStatus, Visibility
 from ceremony.models import Agency, Room, ScheduleItem
-from delegations.models import Delegation
+from delegations.enums import DelegationStatus
+from delegations.models import Delegation, SigningSlot
 from delegations.services import delegation_issue_token
 from tests.browser.axe import axe_check
 from tests.browser.conftest import PASSWORD, PHONE
@@ -24,11 +27,13 @@ SIZES = {"390px": PHONE, "1366px": DESKTOP}
 
 @pytest.fixture
 def ceremony_day(seeded_live):
-    """Viet Nam with a stay (so the dashboard draws its chart), a member, a signing slot, and an access token."""
+    """Viet Nam with a stay (so the dashboard draws its chart), a member, its signing slot and place, an item moved
+    since it was published (so its page shows what changed), and an access token."""
     from django.contrib.auth import get_user_model
 
     viet_nam = Delegation.objects.get(ceremony=seeded_live, country="VN")
     viet_nam.arrival_at, viet_nam.departure_at = hanoi(24, 10), hanoi(27, 15)
+    viet_nam.status, viet_nam.intends_to_sign, viet_nam.signing_order = DelegationStatus.CONFIRMED, True, 1
     viet_nam.save()
     DelegateFactory(delegation=viet_nam, name="Nguyễn Văn Nam", position="Deputy Minister of Foreign Affairs")
     slot = ScheduleItemFactory(
@@ -38,6 +43,10 @@ def ceremony_day(seeded_live):
         room=Room.objects.get(key="ncc-signing"), lead_agency=Agency.objects.get(code="mofa"),
     )  # fmt: skip
     slot.invited_delegations.set([viet_nam])
+    SigningSlot.objects.create(delegation=viet_nam, item=slot)
+    closing = ScheduleItem.objects.get(uid="hanoi-2025-closing")
+    closing.starts_at, closing.ends_at = hanoi(26, 11, 45), hanoi(26, 12, 15)
+    closing.save()  # moved: listed under "what changed", old → new
     get_user_model().objects.create_superuser("organizer", "organizer@example.org", PASSWORD)
     return delegation_issue_token(delegation=viet_nam)
 
@@ -68,10 +77,21 @@ def test_no_serious_accessibility_problem_on_any_page(browser, live_server, cere
             switch_language(page, language)
         check("/", "the programme")
         check("/?day=2025-10-26&kind=plenary", "the programme, filtered")
+        check("/?tz=America/New_York", "the programme in another time zone")
+        with mock.patch("django.utils.timezone.now", return_value=hanoi(25, 9, 30)):
+            check("/?day=2025-10-25", "the programme during the ceremony (now and next)")
         check("/about/", "About the Convention")
         check("/no-such-page/", "the 404 page")
         check(f"/d/{token}/", "the delegation's page")
+        expect(page.locator("#changed")).to_be_visible()  # the page was checked with its "what changed" box
         check(f"/d/{token}/edit/", "the delegation's form")
+        page.locator("input[name=attendance][value=declined]").check()
+        submit(page, page.locator("main form button[type=submit]"))
+        expect(page.locator("#id_give_up_place")).to_be_visible()
+        try:
+            axe_check(page, what=f"the delegation's form asking to confirm declining ({language}, {size})")
+        except AssertionError as problem:
+            problems.append(str(problem))
         check("/admin/login/", "the admin's sign-in page")
         page.fill("#id_username", "organizer")
         page.fill("#id_password", PASSWORD)
