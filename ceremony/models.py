@@ -36,7 +36,7 @@ from .fields import (
     plausible_day_error,
 )
 from .text import PrintableTextMixin
-from .times import offset
+from .times import day_span, offset
 
 key_validator = RegexValidator(
     r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\Z",
@@ -359,8 +359,7 @@ class Ceremony(PrintableTextMixin, Bilingual, models.Model):
 
     def _span(self, first, last):
         """The first instant of day ``first`` and the first after day ``last``, in the ceremony's zone."""
-        start = datetime.datetime.combine(first, datetime.time(0), tzinfo=self.zone)
-        return start, datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(0), tzinfo=self.zone)
+        return day_span(first, last, self.zone)
 
     def window(self):
         """The first and the last day any time about the ceremony may fall on: a year around its days."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .enums import ItemStatus
 from .models import ScheduleItem
-from .times import in_zone, time_range
+from .times import day_span, in_zone, time_range
 
 
 @dataclass
@@ -72,12 +72,6 @@ def programme_search(items, words):
     return items.filter(match)
 
 
-def _day_span(day, zone):
-    """The first instant of ``day`` in ``zone`` and the first instant after it."""
-    start = datetime.datetime.combine(day, datetime.time(0), tzinfo=zone)
-    return start, datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone)
-
-
 def default_day(ceremony, now):
     """The day the programme opens on: today during the ceremony (in its zone), else its first day."""
     today = in_zone(now, ceremony.zone).date()
@@ -106,7 +100,7 @@ def public_programme(*, ceremony, day, kind=None, words="", page=1, now=None, pe
 
     listed = matching.for_calendar()
     if day is not None:
-        start, end = _day_span(day, zone)
+        start, end = day_span(day, day, zone)
         listed = listed.filter(starts_at__gte=start, starts_at__lt=end)
     paginator = Paginator(listed, per_page)
     paginator.count = counts.get(day, 0) if day is not None else tabs[-1].count  # known already: no COUNT query
@@ -129,7 +123,7 @@ def _now_and_next(programme, items, ceremony, now, per_page):
         return
     # Its place in its day's full list (the order of ``for_calendar``), for a link to the page that shows it.
     day = in_zone(target.starts_at, ceremony.zone).date()
-    start, _ = _day_span(day, ceremony.zone)
+    start, _ = day_span(day, day, ceremony.zone)
     before = items.filter(
         Q(starts_at__lt=target.starts_at)
         | Q(starts_at=target.starts_at, ends_at__lt=target.ends_at)

@@ -122,6 +122,12 @@ def zone_label(zone, at):
     return f"{getattr(zone, 'key', str(zone))}, {offset(at, zone)}"
 
 
+def day_span(first, last, zone):
+    """The first instant of day ``first`` in ``zone`` and the first instant after day ``last``: [start, end)."""
+    start = datetime.datetime.combine(first, datetime.time(0), tzinfo=zone)
+    return start, datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone)
+
+
 def noon(day, zone):
     """Midday of ``day`` in ``zone``: an instant to read a zone's offset on that day."""
     return datetime.datetime.combine(day, datetime.time(12), tzinfo=zone)

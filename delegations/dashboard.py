@@ -18,7 +18,7 @@ from django.utils.translation import npgettext
 
 from ceremony.conflicts import ceremony_conflicts
 from ceremony.enums import ItemStatus
-from ceremony.times import day_and_time, in_zone
+from ceremony.times import day_and_time, day_span, in_zone
 
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .full_powers import FullPowersState, full_powers_state_expression
@@ -195,8 +195,7 @@ def movements_chart(*, ceremony):
     chart, with those before and after the chart's span counted apart."""
     first = ceremony.first_day - dt.timedelta(days=DAYS_BEFORE)
     last = ceremony.last_day + dt.timedelta(days=DAYS_AFTER)
-    start = dt.datetime.combine(first, dt.time(0), tzinfo=ceremony.zone)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=ceremony.zone)
+    start, end = day_span(first, last, ceremony.zone)
     per_day = {"arrival_at": Counter(), "departure_at": Counter()}
     earlier, later = Counter(), Counter()
     for stay in Delegation.objects.filter(ceremony=ceremony).values("arrival_at", "departure_at"):
@@ -265,8 +264,7 @@ def _movements(field, count):
 
 def _bar(ceremony, field, day, count, peak, x, width):
     height = round((CHART_BASE - 20) * count / peak)
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=ceremony.zone)
-    end = start + dt.timedelta(days=1)
+    start, end = day_span(day, day, ceremony.zone)
     url = _changelist(
         "delegations.delegation",
         ceremony__id__exact=ceremony.pk,

@@ -8,10 +8,9 @@ import contextlib
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, PHONE, Screenshots
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, Screenshots
 from tests.browser.test_pages import submit, switch_language
 
-DESKTOP = {"viewport": {"width": 1366, "height": 768}}  # the commonest laptop screen
 SCREENS = {"desktop": DESKTOP, "phone": PHONE}
 
 # Whether anything of the page or of the element lies beyond the right edge of the window (or of the element's box).

@@ -26,6 +26,7 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
+DESKTOP = {"viewport": {"width": 1366, "height": 768}}  # the commonest laptop screen
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # git-ignored
 _SCREENSHOTS_KEY = pytest.StashKey()
 

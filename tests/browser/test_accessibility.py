@@ -15,13 +15,12 @@ from delegations.enums import DelegationStatus
 from delegations.models import Delegation, SigningSlot
 from delegations.services import delegation_issue_token
 from tests.browser.axe import axe_check
-from tests.browser.conftest import PASSWORD, PHONE
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE
 from tests.browser.test_pages import submit, switch_language
 from tests.factories import DelegateFactory, ScheduleItemFactory, hanoi
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 SIZES = {"390px": PHONE, "1366px": DESKTOP}
 
 

@@ -10,13 +10,12 @@ from ceremony.models import Agency, Room, ScheduleItem
 from delegations.enums import DelegationStatus
 from delegations.models import Delegation, SigningSlot
 from delegations.services import delegation_issue_token
-from tests.browser.conftest import PASSWORD, PHONE, SCREENSHOTS
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, SCREENSHOTS
 from tests.browser.test_pages import NO_HORIZONTAL_SCROLL, submit, switch_language
 from tests.factories import DelegationFactory, ScheduleItemFactory, hanoi
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
 TEXTS = {
     "en": {

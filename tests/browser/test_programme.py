@@ -8,13 +8,12 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, Screenshots
+from tests.browser.conftest import DESKTOP, PHONE, Screenshots
 from tests.browser.test_pages import NO_HORIZONTAL_SCROLL
 from tests.factories import hanoi
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 SCREENS = {"phone": PHONE, "desktop": DESKTOP}
 LOCALES = {"en": "en-GB", "vi": "vi-VN"}
 READERS = [("phone", "en"), ("phone", "vi"), ("desktop", "en"), ("desktop", "vi")]

@@ -9,13 +9,12 @@ from ceremony.enums import ItemStatus
 from ceremony.models import ScheduleItem
 from delegations.enums import Rank
 from delegations.models import Delegation
-from tests.browser.conftest import PASSWORD, PHONE, SCREENSHOTS
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, SCREENSHOTS
 from tests.browser.test_pages import NO_HORIZONTAL_SCROLL, submit, switch_language
 from tests.factories import DelegateFactory, DelegationFactory
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 
 # What each language's pages say at each step (the rest is found by the page's classes, not its words).
 WORDS = {
