@@ -348,7 +348,7 @@ def test_a_delegation_declining_while_the_order_is_generated_never_deadlocks(
     signing_generate(ceremony=ceremony, starts_at=hanoi(25, 10), slot_minutes=3, room=room)
     leaving = Delegation.objects.get(pk=delegations[attempt * 2].pk)
     token = delegation_issue_token(delegation=leaving)
-    declined = form_data(leaving, attendance="declined")
+    declined = {**form_data(leaving, attendance="declined"), "give_up_place": "on"}  # confirmed, as the form asks
 
     def generate():
         declining_holds_its_row.wait(timeout=5)
