@@ -111,7 +111,9 @@ def _event(item, *, url, kinds):
         event.add("description", _text(description))
     if item.room_id:
         room = item.room
-        place = ", ".join(p for p in (room.localized("name"), room.venue.localized("name"), room.venue.city) if p)
+        place = ", ".join(
+            p for p in (room.localized("name"), room.venue.localized("name"), room.venue.localized("city")) if p
+        )
         event.add("location", _text(one_line(place)))
     if organizer is not None:
         address = vCalAddress(f"mailto:{one_line(organizer.email)}")

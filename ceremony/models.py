@@ -173,6 +173,7 @@ class Venue(PrintableTextMixin, Bilingual, models.Model):
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     city = models.CharField(_("city"), max_length=100)
+    city_vi = models.CharField(_("city (Vietnamese)"), max_length=100, blank=True)
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="venues", null=True, blank=True
     )

@@ -67,7 +67,7 @@ FIELD_OWNERS = {
     "ceremony.official": {
         "ceremony.change_official": ("key", "agency", "name", "title", "title_vi", "order", "source"),
     },
-    "ceremony.venue": {"ceremony.change_venue": ("key", "name", "name_vi", "address", "city", "source")},
+    "ceremony.venue": {"ceremony.change_venue": ("key", "name", "name_vi", "address", "city", "city_vi", "source")},
     "ceremony.room": {"ceremony.change_room": ("key", "venue", "name", "name_vi", "kind", "capacity", "is_available")},
     "ceremony.ceremony": {
         "ceremony.change_ceremony": (

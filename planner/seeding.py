@@ -85,7 +85,7 @@ KINDS = [
         Venue,
         key=("key",),
         required=("key", "name", "city"),
-        optional=("name_vi", "address", "source"),
+        optional=("name_vi", "address", "city_vi", "source"),
         foreign={"source": (Source, "key")},
     ),
     Kind(

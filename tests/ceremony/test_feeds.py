@@ -64,6 +64,16 @@ def test_programme_feed_in_vietnamese(client, world):
     assert icalcheck.events(response.content)["opening"].summary.value == "Khai mạc"
 
 
+def test_programme_feed_in_vietnamese_names_the_city_in_vietnamese(client, world):
+    venue = world.room.venue
+    venue.name_vi, venue.city_vi = "Trung tâm Hội nghị Quốc gia", "Hà Nội"
+    venue.save()
+    vietnamese = icalcheck.events(client.get("/programme.ics?lang=vi").content)["opening"]
+    english = icalcheck.events(client.get("/programme.ics").content)["opening"]
+    assert vietnamese.location.value.endswith("Trung tâm Hội nghị Quốc gia, Hà Nội")
+    assert english.location.value.endswith(f"{venue.name}, Hanoi")
+
+
 def test_staff_feed_has_what_their_agency_leads_or_supports_internal_included(client, world):
     response = client.get(staff_url(world.staff_token))
     assert response.status_code == 200
