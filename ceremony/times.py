@@ -112,9 +112,9 @@ def reader_zone(name):
 def reader_zone_choices(at, *, first=()):
     """``[(name, 'UTC+01:00 · Europe/Paris'), ...]``: ``first`` (zones to offer too), then READER_ZONES, by offset
     at the instant ``at``, west to east."""
-    names = dict.fromkeys([*first, *READER_ZONES])
-    zones = [(in_zone(at, zoneinfo.ZoneInfo(name)).utcoffset(), name) for name in names]
-    return [(name, f"{offset(at, zoneinfo.ZoneInfo(name))} · {name}") for _, name in sorted(zones)]
+    zones = [zoneinfo.ZoneInfo(name) for name in dict.fromkeys([*first, *READER_ZONES])]
+    by_offset = sorted(zones, key=lambda zone: (in_zone(at, zone).utcoffset(), zone.key))
+    return [(zone.key, f"{offset(at, zone)} · {zone.key}") for zone in by_offset]
 
 
 def zone_label(zone, at):

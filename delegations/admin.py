@@ -110,9 +110,9 @@ class DelegationAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     @admin.display(description=_("order of signing"))
     def signing_place(self, obj):
         """The place, read only: it moves on the signing desk, which asks first and re-times the slots."""
-        desk = reverse("admin:ceremony_ceremony_signing_desk", args=[obj.ceremony_id]) if obj.ceremony_id else None
-        if desk is None:
+        if not obj.ceremony_id:
             return "—"
+        desk = reverse("admin:ceremony_ceremony_signing_desk", args=[obj.ceremony_id])
         place = obj.signing_order if obj.signing_order is not None else "—"
         return format_html('{} · <a href="{}">{}</a>', place, desk, _("move it on the signing desk"))
 
