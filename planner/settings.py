@@ -114,6 +114,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The outbox: mail is written to the database with the change that causes it, and `send_queued_mail`
+    # delivers it, with retries.
+    "post_office",
     "ceremony",
     "delegations",
     # The project: settings, URLs, the admin site, and what spans both apps (seeding, demo data, roles' groups).
@@ -320,6 +323,29 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+
+# Mail. Django's send_mail writes to post_office's outbox in the database; the worker delivers through
+# the backend named here: SMTP from the environment in production, the console in development.
+EMAIL_BACKEND = "post_office.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+POST_OFFICE = {
+    "BACKENDS": {
+        "default": os.environ.get(
+            "PLANNER_EMAIL_BACKEND",
+            "django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
+        )
+    },
+    "DEFAULT_PRIORITY": "medium",
+    "CELERY_ENABLED": False,
+}
 
 LOGGING = {
     "version": 1,
