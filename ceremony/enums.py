@@ -69,3 +69,10 @@ class FigureQualifier(models.TextChoices):
     ABOUT = "about", _("about")
     NEARLY = "nearly", _("nearly")
     MORE_THAN = "more_than", _("more than")
+
+
+class Language(models.TextChoices):
+    """The languages the planner writes in: its pages, and the mail a person or delegation receives."""
+
+    ENGLISH = "en", _("English")
+    VIETNAMESE = "vi", _("Vietnamese")

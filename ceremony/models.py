@@ -23,6 +23,7 @@ from .enums import (
     FigureQualifier,
     ItemKind,
     ItemStatus,
+    Language,
     RoomKind,
     SigningOrderRule,
     Visibility,
@@ -302,6 +303,14 @@ class Ceremony(PrintableTextMixin, Bilingual, models.Model):
     is_current = models.BooleanField(
         _("current"), default=False, help_text=_("The ceremony that the public pages and the admin open on.")
     )
+    contact_email = models.EmailField(
+        _("contact address"),
+        blank=True,
+        help_text=_(
+            "Sends the planner's mail, receives replies, and is the organizer of calendar events whose lead "
+            "agency has no address. Empty: the PLANNER_CONTACT_EMAIL setting."
+        ),
+    )
     feeds_changed_at = models.DateTimeField(
         _("calendars last changed"),
         default=timezone.now,
@@ -347,6 +356,11 @@ class Ceremony(PrintableTextMixin, Bilingual, models.Model):
     @cached_property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def contact_address(self):
+        """The address the ceremony's mail comes from and its calendars name as organizer ('' if none)."""
+        return self.contact_email or settings.PLANNER_CONTACT_EMAIL
 
     @property
     def zone_label(self):
@@ -695,6 +709,7 @@ class StaffMember(PrintableTextMixin, models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_member"
     )
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="staff")
+    language = models.CharField(_("language of mail"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
     token_hash = models.CharField(_("calendar token hash"), max_length=64, blank=True, editable=False)
     token_issued_at = models.DateTimeField(_("calendar link issued"), null=True, blank=True, editable=False)
     token_issued_by = models.ForeignKey(

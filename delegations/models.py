@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from ceremony.enums import Language
 from ceremony.fields import AwareDateTimeField, PlausibleConstraint
 from ceremony.models import Ceremony, LockingDeleteQuerySet, ScheduleItem, Source
 from ceremony.text import PrintableTextMixin
@@ -103,6 +104,13 @@ class Delegation(PrintableTextMixin, models.Model):
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact telephone"), max_length=50, blank=True)
+    language = models.CharField(
+        _("language of mail"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text=_("The planner writes to the delegation's contact in this language."),
+    )
     arrival_at = AwareDateTimeField(_("arrival"), null=True, blank=True)
     departure_at = AwareDateTimeField(_("departure"), null=True, blank=True)
     hotel = models.CharField(_("hotel"), max_length=200, blank=True)

@@ -22,6 +22,7 @@ Environment variables:
     Where to report a security problem (``mailto:`` or ``https:``), published at ``/.well-known/security.txt``.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -223,6 +224,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Attachments of queued mail (a calendar file per changed item) wait here until delivered.
+    "mail_attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "mail-attachments"},
+    },
     # Hashed, compressed files served by WhiteNoise in production (after collectstatic).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -334,6 +340,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# The ceremony's own address, when its record has none: the sender of mail and the ORGANIZER of calendar
+# events whose lead agency has no address (RFC 5546 §3.2.1). Development uses an example.org address.
+PLANNER_CONTACT_EMAIL = os.environ.get("PLANNER_CONTACT_EMAIL", "ceremony@example.org" if DEBUG else "").strip()
 POST_OFFICE = {
     "BACKENDS": {
         "default": os.environ.get(
@@ -345,6 +354,13 @@ POST_OFFICE = {
     },
     "DEFAULT_PRIORITY": "medium",
     "CELERY_ENABLED": False,
+    "FILE_STORAGE": "mail_attachments",
+    # A refused or timed-out message is tried again at the next run after this wait, at most this often;
+    # then it stays failed and Protocol sees it.
+    "MAX_RETRIES": 5,
+    "RETRY_INTERVAL": datetime.timedelta(minutes=5),
+    "THREADS_PER_PROCESS": 1,
+    "LOCK_FILE_NAME": str(DATA_DIR / "mail-worker"),
 }
 
 LOGGING = {
