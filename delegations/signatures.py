@@ -213,6 +213,7 @@ def called_position(rows, marks):
 
 @dataclass(frozen=True)
 class SignedList:
+    ceremony: Ceremony
     states: list  # Signature records of states, in the order signed
     organizations: list  # and of organizations (a regional economic integration organization may sign)
 
@@ -228,8 +229,11 @@ def signed_so_far(*, ceremony):
         .signed()
         .select_related("delegation", "signatory", "full_powers__verified_by")
     )
+    for mark in marks:
+        mark.ceremony = ceremony  # the one read already: its zone writes each time
     is_state = [m.delegation.kind in DelegationKind.states() for m in marks]
     return SignedList(
+        ceremony=ceremony,
         states=[m for m, state in zip(marks, is_state, strict=True) if state],
         organizations=[m for m, state in zip(marks, is_state, strict=True) if not state],
     )
