@@ -11,7 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.formats import date_format
 from django.utils.http import http_date
@@ -42,10 +42,14 @@ def _validators(ceremony, *parts):
     return feed_validators("signatures", ceremony.pk, changes, *parts, changed_at=changed_at)
 
 
-def _conditional(request, validators, build, *, max_age):
-    """304 when the client's copy is current, else ``build()``; with the validators and cache headers."""
+def _conditional(request, validators, build, *, max_age, by_cookie=True):
+    """304 when the client's copy is current, else ``build()``; with the validators and cache headers.
+
+    The page and its JSON speak the language of the reader's cookie, so caches keep one copy per cookie."""
     etag, last_modified = validators
     response = get_conditional_response(request, etag=etag, last_modified=last_modified) or build()
+    if by_cookie:
+        patch_vary_headers(response, ("Cookie",))
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified)
@@ -183,4 +187,4 @@ def feed(request):
         with translation.override(lang):
             return _feed(request)
 
-    return _conditional(request, _validators(ceremony, "atom", lang), build, max_age=300)
+    return _conditional(request, _validators(ceremony, "atom", lang), build, max_age=300, by_cookie=False)

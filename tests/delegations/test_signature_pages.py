@@ -102,6 +102,7 @@ def test_json_and_page_answer_304_until_the_list_changes_and_after_a_mark_is_tak
     assert first.status_code == 200
     assert first.json()["heading"] == "1 state has signed"
     assert first["Cache-Control"] == "public, max-age=20"
+    assert "Cookie" in first["Vary"]  # the language is the reader's cookie's: shared caches keep one copy each
     with CaptureQueriesContext(connection) as queries:
         again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
