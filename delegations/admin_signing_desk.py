@@ -78,8 +78,9 @@ class SigningAdminMixin(SigningDeskMixin):
             raise PermissionDenied
         return ceremony
 
-    def _rows(self, ceremony):
-        marks = marks_by_delegation(ceremony=ceremony)
+    def _rows(self, ceremony, *, marks=False):
+        """The run-sheet's rows, with what happened at the table (``marks``: one more query) where the page shows it."""
+        marks = marks_by_delegation(ceremony=ceremony) if marks else {}
         rows = [
             dataclasses.replace(row, mark=marks.get(row.delegation.pk)) for row in signing_run_sheet(ceremony=ceremony)
         ]
@@ -114,7 +115,7 @@ class SigningAdminMixin(SigningDeskMixin):
             ceremony,
             "admin/delegations/run_sheet.html",
             _("Run-sheet of the signing"),
-            rows=self._rows(ceremony),
+            rows=self._rows(ceremony, marks=True),
             can_move=self._may_move(request, ceremony),
             can_mark=may_mark(request.user),
         )
@@ -135,7 +136,7 @@ class SigningAdminMixin(SigningDeskMixin):
             "signed",
         ]
         rows = []
-        for row in self._rows(ceremony):
+        for row in self._rows(ceremony, marks=True):
             slot = row.slot
             rows.append(
                 [
@@ -160,7 +161,7 @@ class SigningAdminMixin(SigningDeskMixin):
     def next_up_view(self, request, object_id):
         ceremony = self._ceremony(request, object_id)
 
-        rows = self._rows(ceremony)
+        rows = self._rows(ceremony, marks=True)
         marked = any(row.mark for row in rows)
         all_signed = False
         try:
