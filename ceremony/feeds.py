@@ -54,6 +54,12 @@ def _validators(*parts, changed_at):
     return f'"{digest[:40]}"', (last_modified if last_modified < int(timezone.now().timestamp()) else None)
 
 
+def feed_validators(*parts, changed_at):
+    """The ETag and Last-Modified of any feed or page kept current by a change stamp, as calendars have them: for
+    other apps' lists (delegations.signature_pages)."""
+    return _validators(*parts, changed_at=changed_at)
+
+
 def calendar_response(request, *parts, changed_at, build, lang, private, filename=None):
     """The HTTP answer for a calendar: a 304 when the client's copy is current, else the text ``build()`` returns,
     in ``lang``, cached until the next change.

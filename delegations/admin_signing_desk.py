@@ -2,6 +2,8 @@
 added to the programme's Ceremony admin (delegations.admin). Thin: the rules live in ``delegations.signing`` and
 ``delegations.run_sheet``."""
 
+import dataclasses
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -16,8 +18,10 @@ from ceremony.cells import write_csv
 from ceremony.times import clock, minutes, time_range
 
 from .admin_desk import SigningDeskMixin
+from .admin_signatures import SignatureForm, SignaturesAdminMixin, desk_time, may_mark
 from .roles import FIELD_OWNERS
 from .run_sheet import next_up_position, signing_run_sheet
+from .signatures import called_position, marks_by_delegation, seconds
 
 # Who may set the order of signing: the holders of the permission that guards ``signing_order``
 # (Protocol), not everyone who may edit a delegation (Logistics records arrivals and hotels).
@@ -74,10 +78,15 @@ class SigningAdminMixin(SigningDeskMixin):
             raise PermissionDenied
         return ceremony
 
-    def _rows(self, ceremony):
-
-        rows = signing_run_sheet(ceremony=ceremony)
+    def _rows(self, ceremony, *, marks=False):
+        """The run-sheet's rows, with what happened at the table (``marks``: one more query) where the page shows it."""
+        marks = marks_by_delegation(ceremony=ceremony) if marks else {}
+        rows = [
+            dataclasses.replace(row, mark=marks.get(row.delegation.pk)) for row in signing_run_sheet(ceremony=ceremony)
+        ]
         for row in rows:
+            if row.mark and row.mark.is_signed:
+                row.mark.clock = seconds(row.mark.signed_at, ceremony.zone)
             if row.slot:
                 # The page names the zone once, above the table.
                 row.slot.when = time_range(row.slot.starts_at, row.slot.ends_at, ceremony.zone, day="D j M", named=None)
@@ -106,8 +115,9 @@ class SigningAdminMixin(SigningDeskMixin):
             ceremony,
             "admin/delegations/run_sheet.html",
             _("Run-sheet of the signing"),
-            rows=self._rows(ceremony),
+            rows=self._rows(ceremony, marks=True),
             can_move=self._may_move(request, ceremony),
+            can_mark=may_mark(request.user),
         )
 
     def run_sheet_csv(self, request, object_id):
@@ -126,7 +136,7 @@ class SigningAdminMixin(SigningDeskMixin):
             "signed",
         ]
         rows = []
-        for row in self._rows(ceremony):
+        for row in self._rows(ceremony, marks=True):
             slot = row.slot
             rows.append(
                 [
@@ -140,7 +150,7 @@ class SigningAdminMixin(SigningDeskMixin):
                     row.state_label,
                     str(slot.room) if slot and slot.room else "",
                     slot.get_status_display() if slot else "",
-                    "",
+                    _mark_cell(row.mark, ceremony.zone),
                 ]
             )
         # Through the cells module: a delegation's or signatory's name never runs as a formula.
@@ -151,31 +161,58 @@ class SigningAdminMixin(SigningDeskMixin):
     def next_up_view(self, request, object_id):
         ceremony = self._ceremony(request, object_id)
 
-        rows = self._rows(ceremony)
+        rows = self._rows(ceremony, marks=True)
+        marked = any(row.mark for row in rows)
+        all_signed = False
         try:
             at, over = int(request.GET["at"]), False
         except (KeyError, ValueError):
-            at = next_up_position(rows, now=timezone.now())
-            over = at is None  # every slot has ended: say so, rather than start again at place 1
+            if marked:
+                # Once the marking has begun, the called delegation is the first not yet marked, then the deferred.
+                at = called_position(rows, {row.delegation.pk: row.mark for row in rows if row.mark})
+                over = all_signed = at is None
+            else:
+                at = next_up_position(rows, now=timezone.now())
+                over = at is None  # every slot has ended: say so, rather than start again at place 1
             at = len(rows) if over else at
         at = max(1, min(at, len(rows))) if rows else 0
+        current = rows[at - 1] if rows else None
+        can_mark = may_mark(request.user)
+        show_form = can_mark and current is not None and not (current.mark and current.mark.is_signed)
+        now = timezone.now()
         return self._page(
             request,
             ceremony,
             "admin/delegations/next_up.html",
             _("Next up at the signing table"),
             over=over,
-            current=rows[at - 1] if rows else None,
+            all_signed=all_signed,
+            signed_count=sum(1 for row in rows if row.mark and row.mark.is_signed),
+            current=current,
+            mark_form=SignatureForm(
+                initial={"signed_at": desk_time(now, ceremony.zone), "signatory": current.signatory},
+                delegation=current.delegation,
+            )
+            if show_form
+            else None,
+            can_mark=can_mark,
             following=rows[at : at + 3],
             at=at,
             total=len(rows),
             previous_at=at if over else at - 1 if at > 1 else None,
             next_at=at + 1 if at < len(rows) else None,
-            now=clock(timezone.now(), ceremony.zone),
+            now=clock(now, ceremony.zone),
         )
 
 
-class CeremonyWithSigningDeskAdmin(SigningAdminMixin, CeremonyAdmin):
+def _mark_cell(mark, zone):
+    """The run-sheet CSV's "signed" cell: '2025-10-25 10:31:05', 'deferred' or empty."""
+    if mark is None:
+        return ""
+    return desk_time(mark.signed_at, zone) if mark.is_signed else mark.get_outcome_display()
+
+
+class CeremonyWithSigningDeskAdmin(SignaturesAdminMixin, SigningAdminMixin, CeremonyAdmin):
     """The programme's Ceremony admin, with the signing desk, the run-sheet and links to them."""
 
     change_form_template = "admin/delegations/ceremony_change_form.html"  # "Signing desk" among the object tools

@@ -60,3 +60,15 @@ class VerificationStatus(models.TextChoices):
     PENDING = "pending", _("not yet verified")
     VERIFIED = "verified", _("verified")
     REJECTED = "rejected", _("rejected")
+
+
+class SignatureOutcome(models.TextChoices):
+    SIGNED = "signed", _("signed")
+    DEFERRED = "deferred", _("deferred")
+
+
+class PowersBasis(models.TextChoices):
+    """On what authority a signatory signed (Vienna Convention on the Law of Treaties, art. 7)."""
+
+    NOT_NEEDED = "not_needed", _("no full powers needed")
+    FULL_POWERS = "full_powers", _("verified full powers")

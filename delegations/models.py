@@ -23,7 +23,9 @@ from .enums import (
     DelegationKind,
     DelegationStatus,
     Membership,
+    PowersBasis,
     Rank,
+    SignatureOutcome,
     VerificationStatus,
 )
 
@@ -432,3 +434,109 @@ class Signatory(Delegate):
         verbose_name = _("signatory")
         verbose_name_plural = _("signatories")
         ordering = ["delegation__sort_name", "name"]
+
+
+class SignatureQuerySet(models.QuerySet):
+    def signed(self):
+        """The signatures made, in the order signed."""
+        return self.filter(outcome=SignatureOutcome.SIGNED).order_by("signed_at", "pk")
+
+
+class Signature(models.Model):
+    """What happened when a delegation was called to the signing table: it signed (when, by whom, on what
+    authority) or it was deferred. One record per delegation per ceremony; corrections change it, with the reason
+    in its history (delegations.signatures)."""
+
+    ceremony = models.ForeignKey(
+        Ceremony, verbose_name=_("ceremony"), on_delete=models.PROTECT, related_name="signatures"
+    )
+    delegation = models.ForeignKey(
+        Delegation, verbose_name=_("delegation"), on_delete=models.PROTECT, related_name="signatures"
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=SignatureOutcome.choices)
+    signed_at = AwareDateTimeField(
+        _("signed at"), null=True, blank=True, help_text=_("To the second; empty when the signing was deferred.")
+    )
+    signatory = models.ForeignKey(
+        Delegate,
+        verbose_name=_("signatory"),
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        null=True,
+        blank=True,
+        help_text=_("Who signed for the delegation."),
+    )
+    powers_basis = models.CharField(
+        _("authority to sign"),
+        max_length=20,
+        choices=PowersBasis.choices,
+        blank=True,
+        help_text=_("Full powers, or none needed (head of state, head of government, minister for foreign affairs)."),
+    )
+    full_powers = models.ForeignKey(
+        FullPowers,
+        verbose_name=_("full powers used"),
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        null=True,
+        blank=True,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = SignatureQuerySet.as_manager()
+
+    # Every mark and every correction, with who, when and (for a correction) why.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["ceremony", "signed_at", "pk"]
+        permissions = [("export_signatures", _("Can export the list of signatures for the depositary"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ceremony", "delegation"],
+                name="one_signature_record_per_delegation_per_ceremony",
+                violation_error_message=_("This delegation's signing is already recorded: correct that record."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(outcome=SignatureOutcome.SIGNED)
+                    & Q(signed_at__isnull=False)
+                    & Q(signatory__isnull=False)
+                    & ~Q(powers_basis="")
+                )
+                | (
+                    Q(outcome=SignatureOutcome.DEFERRED)
+                    & Q(signed_at__isnull=True)
+                    & Q(signatory__isnull=True)
+                    & Q(powers_basis="")
+                ),
+                name="signature_signed_has_time_signatory_and_authority",
+                violation_error_message=_(
+                    "A signature needs its time, its signatory and their authority; a deferral has none."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(full_powers__isnull=True) | Q(powers_basis=PowersBasis.FULL_POWERS),
+                name="signature_full_powers_only_when_used",
+            ),
+            PlausibleConstraint(field="signed_at", name="signature_signed_at_plausible", instant=True),
+        ]
+
+    def __str__(self):
+        return f"{self.delegation} — {self.get_outcome_display()}"
+
+    @property
+    def is_signed(self):
+        return self.outcome == SignatureOutcome.SIGNED

@@ -11,7 +11,7 @@ ISSUE_LINKS = "delegations.issue_access_link"  # Protocol: a delegation's privat
 
 # Invitations and signing slots have no admin of their own: who is invited is changed on the item by whoever may
 # change the item (delegations.admin.InvitationInline), and slots by the order of signing (DETAILS).
-MODELS = ["state", "delegation", "delegate", "fullpowers", "signatory", "invitation", "signingslot"]
+MODELS = ["state", "delegation", "delegate", "fullpowers", "signatory", "invitation", "signingslot", "signature"]
 
 ROLES = {
     # Ministry of Foreign Affairs: delegations, delegates, full powers, the order of signing.
@@ -21,6 +21,7 @@ ROLES = {
         ("delegations", "fullpowers"): ALL,
         ("delegations", "signatory"): EDIT,
         ("delegations", "state"): VIEW,
+        ("delegations", "signature"): ALL,  # marking, deferring and correcting the signing (delegations.signatures)
     },
     # Ministry of Public Security: accreditation and clearances.
     SECURITY: {("delegations", "delegate"): ("view", "change")},
@@ -35,7 +36,10 @@ EXTRA = {
         ("delegations", "verify_full_powers"),
         ("delegations", "change_delegation_details"),
         ("delegations", "issue_access_link"),
+        ("delegations", "export_signatures"),
     ],
+    # The list in the order signed, for the depositary.
+    VIEWER: [("delegations", "export_signatures")],
 }
 
 FIELD_OWNERS = {
@@ -62,6 +66,13 @@ FIELD_OWNERS = {
     # Who is invited belongs to the item: whoever changes the item (Logistics: transport items only).
     "delegations.invitation": {"ceremony.change_scheduleitem": ("item", "delegation")},
     "delegations.signingslot": {DETAILS: ("delegation", "item")},
+    # Marked at the signing table and corrected, by Protocol, through delegations.signatures only.
+    "delegations.signature": {
+        "delegations.change_signature": (
+            "ceremony", "delegation", "outcome", "signed_at", "signatory", "powers_basis", "full_powers", "notes",
+            "recorded_by",
+        ),
+    },
 }  # fmt: skip
 
 roles.register("delegations", models=MODELS, roles=ROLES, extra=EXTRA, field_owners=FIELD_OWNERS)

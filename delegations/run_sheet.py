@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from ceremony.models import ScheduleItem
 
 from .full_powers import FullPowersState, full_powers_state
-from .models import Delegate, Delegation
+from .models import Delegate, Delegation, Signature
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class RunSheetRow:
     slot: ScheduleItem | None
     signatory: Delegate | None
     state: FullPowersState | None
+    mark: Signature | None = None  # what happened at the table (delegations.signatures), when the page asks
 
     @property
     def state_label(self):

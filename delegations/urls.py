@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, signature_pages, views
 
 app_name = "delegations"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("d/<str:token>/edit/", views.edit, name="edit"),
     path("d/<str:token>/seen/", views.seen, name="seen"),
     path("d/<str:token>/calendar.ics", feeds.delegation_calendar, name="calendar"),
+    # Who has signed so far: the public list, the JSON that keeps it live, its Atom feed.
+    path("signatures/", signature_pages.page, name="signatures"),
+    path("signatures.json", signature_pages.page_json, name="signatures-json"),
+    path("signatures.atom", signature_pages.feed, name="signatures-feed"),
 ]

@@ -13,9 +13,9 @@ from delegations.models import Delegate, Delegation, FullPowers, State
 HANOI = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def hanoi(day, hour, minute=0):
-    """An aware datetime on 2025-10-<day> at hour:minute Hanoi time."""
-    return dt.datetime(2025, 10, day, hour, minute, tzinfo=HANOI)
+def hanoi(day, hour, minute=0, second=0):
+    """An aware datetime on 2025-10-<day> at hour:minute(:second) Hanoi time."""
+    return dt.datetime(2025, 10, day, hour, minute, second, tzinfo=HANOI)
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
