@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ceremony', '0012_venue_city_vi'),
-        ('delegations', '0007_invitations_and_signing_slots'),
+        ('delegations', '0008_delegation_mail_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
