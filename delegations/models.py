@@ -509,8 +509,8 @@ class Entry(models.Model):
     )
 
     class Meta:
-        verbose_name = _("entry")
-        verbose_name_plural = _("entries")
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
         ordering = ["-at"]
         constraints = [
             models.UniqueConstraint(
