@@ -436,7 +436,9 @@ class Badge(models.Model):
     """A printed badge (delegations.badges): its id is random, printed and in its QR code, and says nothing of its
     holder. Printing again revokes the old badge, so a lost or superseded one is refused at the door."""
 
-    delegate = models.ForeignKey(Delegate, verbose_name=_("delegate"), on_delete=models.CASCADE, related_name="badges")
+    delegate = models.ForeignKey(
+        Delegate, verbose_name=_("delegate"), on_delete=models.CASCADE, related_name="badges", editable=False
+    )
     code = models.CharField(
         _("badge id"),
         max_length=12,
@@ -494,8 +496,12 @@ class Entry(models.Model):
     """Someone let in at the door (delegations.door): once per delegate and day of the ceremony's zone, whichever of
     their badges was scanned, so two phones scanning one badge at once make one entry."""
 
-    delegate = models.ForeignKey(Delegate, verbose_name=_("delegate"), on_delete=models.CASCADE, related_name="entries")
-    badge = models.ForeignKey(Badge, verbose_name=_("badge"), on_delete=models.CASCADE, related_name="entries")
+    delegate = models.ForeignKey(
+        Delegate, verbose_name=_("delegate"), on_delete=models.CASCADE, related_name="entries", editable=False
+    )
+    badge = models.ForeignKey(
+        Badge, verbose_name=_("badge"), on_delete=models.CASCADE, related_name="entries", editable=False
+    )
     day = models.DateField(_("day"), editable=False, help_text=_("The day of the entry, in the ceremony's time zone."))
     at = models.DateTimeField(_("entered"), default=timezone.now, editable=False)
     officer = models.ForeignKey(
