@@ -5,6 +5,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -53,14 +54,16 @@ def print_badges_page(modeladmin, request, delegates, *, back_url, back_label, a
     confirmed = request.method == "POST" and request.POST.get("post") == "yes"
     form = LayoutForm(request.POST if confirmed else None)
     if confirmed and form.is_valid():
-        badges = badges_issue(delegates=list(delegates), user=request.user)
+        with transaction.atomic():  # no old badge is revoked unless the new ones are in the PDF
+            badges = badges_issue(delegates=list(delegates), user=request.user)
+            if badges:
+                ceremony = badges[0].delegate.delegation.ceremony
+                pdf = badges_pdf(badges, ceremony_name=ceremony, layout=form.cleaned_data["layout"])
         if not badges:
             modeladmin.message_user(
                 request, _("No badge was printed: nobody here is accredited and cleared."), messages.ERROR
             )
             return redirect(back_url)
-        ceremony = badges[0].delegate.delegation.ceremony
-        pdf = badges_pdf(badges, ceremony_name=ceremony, layout=form.cleaned_data["layout"])
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="badges-{ceremony.slug}.pdf"'
         return response
