@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .enums import AccreditationStatus, ClearanceStatus, Rank
@@ -46,8 +47,8 @@ def category(delegate):
 
 
 def role(delegate):
-    """What the badge says the holder does: their position, else their rank."""
-    return delegate.position or delegate.get_rank_display()
+    """What the badge says the holder does: their position, else their rank ("Minister for foreign affairs")."""
+    return capfirst(delegate.position or delegate.get_rank_display())
 
 
 def new_code():

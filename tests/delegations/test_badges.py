@@ -176,7 +176,7 @@ def test_the_badge_shows_name_delegation_role_category_and_the_id_in_vietnamese_
     adviser_lines = [line.strip() for line in adviser_text.splitlines()]
     assert "Nguyễn Minh Vũ" in adviser_lines
     assert adviser_lines.count("ADVISER") == 2
-    assert "adviser" in adviser_lines  # no position: the rank says what they do
+    assert "Adviser" in adviser_lines  # no position: the rank says what they do
 
 
 # --- Printing in the admin -----------------------------------------------------------------------------------------
