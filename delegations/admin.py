@@ -16,6 +16,7 @@ from ceremony.models import Ceremony, ScheduleItem
 from ceremony.stale_edits import StaleEditInlineMixin
 
 from . import services
+from .admin_badges import DelegatePrintMixin, DelegationPrintMixin
 from .admin_signing_desk import CeremonyWithSigningDeskAdmin
 from .forms import OneHeadFormSet
 from .full_powers import record_verifier
@@ -75,8 +76,9 @@ class DelegateInline(StaleEditInlineMixin, FieldPermissionsMixin, admin.TabularI
 
 
 @admin.register(Delegation)
-class DelegationAdmin(SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
+class DelegationAdmin(DelegationPrintMixin, SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     resource_classes = [DelegationResource]
+    change_form_template = "admin/delegations/delegation_change_form.html"  # "Print badges" among its tools
     list_display = [
         "name",
         "kind",
@@ -172,8 +174,9 @@ class HasFullPowersFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delegate)
-class DelegateAdmin(SpreadsheetMixin, HistoryAdmin):
+class DelegateAdmin(DelegatePrintMixin, SpreadsheetMixin, HistoryAdmin):
     resource_classes = [DelegateResource]
+    actions = ["print_badges"]
     list_display = [
         "name",
         "delegation",

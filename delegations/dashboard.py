@@ -20,6 +20,7 @@ from ceremony.conflicts import ceremony_conflicts
 from ceremony.enums import ItemStatus
 from ceremony.times import day_and_time, day_span, in_zone
 
+from .door import inside_today
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
 from .full_powers import FullPowersState, full_powers_state_expression
 from .models import Delegate, Delegation, SigningSlot
@@ -110,8 +111,20 @@ def readiness(*, ceremony):
     errors = sum(1 for c in conflicts if c.is_error)
     reallocated_at = order_reallocated_at(ceremony=ceremony)
     withdrawals = signing_withdrawals(ceremony=ceremony, reallocated_at=reallocated_at)
+    today, inside = inside_today(ceremony=ceremony)
     return {
         "ceremony": ceremony,
+        "inside": Figure(
+            npgettext("a count of", "person checked in today", "people checked in today", inside),
+            inside,
+            _changelist(
+                "delegations.entry",
+                delegate__delegation__ceremony__id__exact=ceremony.pk,
+                day__gte=today.isoformat(),
+                day__lt=(today + dt.timedelta(days=1)).isoformat(),
+            ),
+            "inside",
+        ),
         "delegation_total": Figure(
             npgettext("a count of", "delegation", "delegations", by_status["total"]),
             by_status["total"],

@@ -540,3 +540,107 @@ class Signature(models.Model):
     @property
     def is_signed(self):
         return self.outcome == SignatureOutcome.SIGNED
+
+
+class BadgeQuerySet(models.QuerySet):
+    def live(self):
+        """Badges not revoked: at most one per delegate (``one_live_badge_per_delegate``)."""
+        return self.filter(revoked_at__isnull=True)
+
+
+class Badge(models.Model):
+    """A printed badge (delegations.badges): its id is random, printed and in its QR code, and says nothing of its
+    holder. Printing again revokes the old badge, so a lost or superseded one is refused at the door."""
+
+    delegate = models.ForeignKey(
+        Delegate, verbose_name=_("delegate"), on_delete=models.CASCADE, related_name="badges", editable=False
+    )
+    code = models.CharField(
+        _("badge id"),
+        max_length=12,
+        unique=True,
+        editable=False,
+        help_text=_("Random, printed on the badge and in its QR code; it says nothing about the holder."),
+    )
+    issued_at = models.DateTimeField(_("printed"), default=timezone.now, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("printed by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+
+    objects = BadgeQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
+        ordering = ["-issued_at", "code"]
+        permissions = [
+            ("print_badges", _("Can print badges (printing again revokes the old ones)")),
+            ("check_in", _("Can check people in at the door")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegate"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_live_badge_per_delegate",
+                violation_error_message=_("This delegate already has a valid badge."),
+            ),
+            models.CheckConstraint(condition=~Q(code=""), name="badge_has_code"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class Entry(models.Model):
+    """Someone let in at the door (delegations.door): once per delegate and day of the ceremony's zone, whichever of
+    their badges was scanned, so two phones scanning one badge at once make one entry."""
+
+    delegate = models.ForeignKey(
+        Delegate, verbose_name=_("delegate"), on_delete=models.CASCADE, related_name="entries", editable=False
+    )
+    badge = models.ForeignKey(
+        Badge, verbose_name=_("badge"), on_delete=models.CASCADE, related_name="entries", editable=False
+    )
+    day = models.DateField(_("day"), editable=False, help_text=_("The day of the entry, in the ceremony's time zone."))
+    at = models.DateTimeField(_("entered"), default=timezone.now, editable=False)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegate", "day"],
+                name="one_entry_per_delegate_per_day",
+                violation_error_message=_("This delegate has already entered today."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.delegate} · {self.at:%Y-%m-%d %H:%M}"

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Delegate, Delegation, FullPowers, Signatory
+from .models import Badge, Delegate, Delegation, Entry, FullPowers, Signatory
 
 PERSONAL_FIELDS = ("name", "position", "email", "phone")
 ERASED_REASON = "Personal data erased on request"
@@ -71,6 +71,17 @@ def delegate_export(*, delegate_id):
             "issued_on": full_powers.issued_on.isoformat() if full_powers.issued_on else None,
             "verification": full_powers.get_verification_status_display(),
         },
+        # When they were let in at the door, and their badges' ids (the badges and entries go with the delegate).
+        "badges": [
+            {"id": code, "printed": issued.isoformat(), "revoked": revoked.isoformat() if revoked else None}
+            for code, issued, revoked in Badge.objects.filter(delegate_id=delegate_id)
+            .order_by("issued_at", "pk")
+            .values_list("code", "issued_at", "revoked_at")
+        ],
+        "entries": [
+            at.isoformat()
+            for at in Entry.objects.filter(delegate_id=delegate_id).order_by("at").values_list("at", flat=True)
+        ],
         "history": history,
     }
 

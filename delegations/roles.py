@@ -8,10 +8,17 @@ DETAILS = "delegations.change_delegation_details"  # Protocol: who a delegation 
 CLEARANCE = "delegations.change_clearance"  # Security: accreditation and security clearance
 VERIFY = "delegations.verify_full_powers"  # Protocol: judging full powers
 ISSUE_LINKS = "delegations.issue_access_link"  # Protocol: a delegation's private link (rotating it cuts off the old)
+PRINT_BADGES = "delegations.print_badges"  # Security: badges (printing again revokes the old ones)
+CHECK_IN = "delegations.check_in"  # Security: letting people in at the door
 
 # Invitations and signing slots have no admin of their own: who is invited is changed on the item by whoever may
 # change the item (delegations.admin.InvitationInline), and slots by the order of signing (DETAILS).
-MODELS = ["state", "delegation", "delegate", "fullpowers", "signatory", "invitation", "signingslot", "signature"]
+# Badges and entries are made by printing and at the door (delegations.badges, delegations.door), never typed: every
+# group reads them, Security prints and checks in (EXTRA).
+MODELS = [
+    "state", "delegation", "delegate", "fullpowers", "signatory", "invitation", "signingslot", "signature", "badge",
+    "entry",
+]  # fmt: skip
 
 ROLES = {
     # Ministry of Foreign Affairs: delegations, delegates, full powers, the order of signing.
@@ -31,7 +38,7 @@ ROLES = {
 }
 
 EXTRA = {
-    SECURITY: [("delegations", "change_clearance")],
+    SECURITY: [("delegations", "change_clearance"), ("delegations", "print_badges"), ("delegations", "check_in")],
     PROTOCOL: [
         ("delegations", "verify_full_powers"),
         ("delegations", "change_delegation_details"),

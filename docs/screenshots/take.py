@@ -1,10 +1,11 @@
-"""Take the README's screenshots: the programme on a phone, a delegation's page, the signing desk.
+"""Take the README's screenshots: the programme on a phone, a delegation's page, the signing desk, the door.
 
     .venv/bin/python docs/screenshots/take.py
 
 Builds a throw-away SQLite database (the seeded Hanoi ceremony, a dozen invited states, the order of signing
-drawn and generated), serves it with ``runserver`` on a free port and photographs three pages with Debian's
-chromium (``apt-get install chromium``) through Playwright. Writes the PNG files beside this script.
+drawn and generated, a placeholder delegate with a printed badge), serves it with ``runserver`` on a free port and
+photographs four pages with Debian's chromium (``apt-get install chromium``) through Playwright. Writes the PNG files
+beside this script.
 """
 
 import datetime
@@ -36,7 +37,7 @@ def free_port():
 
 
 def prepare(password):
-    """Seed the database; return the ceremony's pk and the path of a delegation's page."""
+    """Seed the database; return the ceremony's pk, the path of a delegation's page and a badge id."""
     import django
 
     django.setup()
@@ -44,7 +45,8 @@ def prepare(password):
     from django.core.management import call_command
 
     from ceremony.models import Ceremony
-    from delegations.enums import DelegationStatus, Rank
+    from delegations.badges import badges_issue
+    from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
     from delegations.models import Delegate, Delegation, State
     from delegations.services import delegation_issue_token, delegations_invite
     from delegations.signing import signing_draw_letter, signing_generate
@@ -79,7 +81,17 @@ def prepare(password):
     france.departure_at = datetime.datetime(2025, 10, 26, 21, 0, tzinfo=hanoi)
     france.hotel = "An example hotel, Hà Nội"
     france.save()
-    return ceremony.pk, f"/d/{delegation_issue_token(delegation=france, issued_by=user)}/"
+    # At the door: a placeholder member of France's delegation, accredited and cleared, with a printed badge.
+    member = Delegate.objects.create(
+        delegation=france,
+        name="Example delegate of France",
+        position="Adviser",
+        rank=Rank.ADVISER,
+        accreditation_status=AccreditationStatus.ACCREDITED,
+        clearance_status=ClearanceStatus.CLEARED,
+    )
+    (badge,) = badges_issue(delegates=[member], user=user)
+    return ceremony.pk, f"/d/{delegation_issue_token(delegation=france, issued_by=user)}/", badge.code
 
 
 def main():
@@ -93,7 +105,7 @@ def main():
     )
     sys.path.insert(0, str(ROOT))
     password = secrets.token_urlsafe(16)
-    ceremony_pk, delegation_page = prepare(password)
+    ceremony_pk, delegation_page, badge_code = prepare(password)
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own manage.py, no outside input
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -117,6 +129,16 @@ def main():
             page.screenshot(path=OUT / "programme-phone.png", full_page=True, clip=PHONE_CLIP)
             page.goto(base + delegation_page)
             page.screenshot(path=OUT / "delegation-page-phone.png", full_page=True, clip=PHONE_CLIP)
+            # The door, as an officer sees it after typing a badge's id.
+            page.goto(base + "/admin/login/")
+            page.fill("#id_username", "screenshots")
+            page.fill("#id_password", password)
+            page.click("#login-form [type=submit]")
+            page.goto(base + "/admin/delegations/badge/door/")
+            page.fill("input.door-code", badge_code.lower())
+            page.click("button.door-submit")
+            page.wait_for_selector("#door-answer")
+            page.screenshot(path=OUT / "door-phone.png", full_page=True, clip={**PHONE_CLIP, "height": 844})
             desktop = browser.new_context(**DESKTOP, timezone_id="Asia/Ho_Chi_Minh", locale="en-GB")
             page = desktop.new_page()
             page.goto(base + "/admin/login/")
@@ -129,7 +151,7 @@ def main():
     finally:
         server.terminate()
         server.wait()
-    for name in ("programme-phone.png", "delegation-page-phone.png", "signing-desk.png"):
+    for name in ("programme-phone.png", "delegation-page-phone.png", "signing-desk.png", "door-phone.png"):
         print(OUT / name)
     return 0
 

@@ -14,7 +14,7 @@ from ceremony.enums import ItemKind, Visibility
 from ceremony.models import Ceremony, ScheduleItem, StaffMember
 from ceremony.services import CANCELLED_REASON
 from delegations.enums import ClearanceStatus, Rank, VerificationStatus
-from delegations.models import Delegate, Delegation, FullPowers, Signatory
+from delegations.models import Badge, Delegate, Delegation, FullPowers, Signatory
 from planner.seeding import SEED_REASON
 from tests.adminpages import admin_url, form_values, page_text, plain, run_action, shown_messages
 from tests.factories import (
@@ -81,6 +81,7 @@ def one_of_each(world):
     StateFactory()
     signatory = DelegateFactory(delegation=world.alpha, name="Jeanne Martin", is_signatory=True, rank=Rank.AMBASSADOR)
     FullPowersFactory(signatory=signatory)
+    Badge.objects.create(delegate=signatory, code="7KQ2M9XH4R")
     return world
 
 
@@ -430,7 +431,7 @@ def test_every_admin_with_a_history_reads_old_versions_only(admin_client, one_of
     from ceremony.admin_permissions import HistoryAdmin
 
     with_history = [model for model in admin.site._registry if hasattr(model._meta.concrete_model, "history")]
-    assert len(with_history) == 15
+    assert len(with_history) == 16
     for model in with_history:
         obj = model.objects.order_by("pk").first()
         if model is Signatory:  # shows the delegate's history

@@ -9,9 +9,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from delegations.enums import Rank
-from delegations.models import Delegate, Delegation
-from delegations.personal_data import ERASED_REASON
+from delegations.badges import badges_issue
+from delegations.door import check_in
+from delegations.enums import AccreditationStatus, ClearanceStatus, Rank
+from delegations.models import Delegate, Delegation, Entry
+from delegations.personal_data import ERASED_REASON, delegate_export
 from delegations.views import SELF_SERVICE_REASON
 from tests.adminpages import add_inline_row, admin_url, form_values
 from tests.delegations.test_views import form_data
@@ -41,6 +43,26 @@ def test_export_gives_all_personal_data_with_its_history(delegate):
         ("created", "+33 1"),
         ("changed", "+33 1 23 45 67 89"),
     ]
+    assert (data["badges"], data["entries"]) == ([], [])
+
+
+def test_export_gives_the_badges_and_the_times_of_entry(delegate):
+    Delegate.objects.filter(pk=delegate.pk).update(
+        accreditation_status=AccreditationStatus.ACCREDITED, clearance_status=ClearanceStatus.CLEARED
+    )
+    (old,) = badges_issue(delegates=[delegate], user=None)
+    (badge,) = badges_issue(delegates=[delegate], user=None)
+    check_in(typed=badge.code, officer=None)
+    entry = Entry.objects.get()
+    old.refresh_from_db()
+
+    data = delegate_export(delegate_id=delegate.pk)
+
+    assert data["badges"] == [
+        {"id": old.code, "printed": old.issued_at.isoformat(), "revoked": old.revoked_at.isoformat()},
+        {"id": badge.code, "printed": badge.issued_at.isoformat(), "revoked": None},
+    ]
+    assert data["entries"] == [entry.at.isoformat()]
 
 
 def test_erase_removes_personal_data_everywhere_and_keeps_a_trace(delegate):
