@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
 from django.db.models.signals import post_delete, post_init, post_save
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from post_office.models import Email
+from post_office.models import STATUS, Email, Log
 from simple_history.models import HistoricalRecords
 
+from ceremony.models import UndeliverableAddress
 from ceremony.outbox import queue_mail, undeliverable
 from ceremony.roles import PROTOCOL
 from ceremony.times import long_date, long_date_and_time, offset
@@ -253,3 +255,56 @@ def connect():
     post_init.connect(_remember_delegate, sender=Delegate, dispatch_uid="alerts_delegate_init")
     post_save.connect(_delegate_saved, sender=Delegate, dispatch_uid="alerts_delegate_saved")
     post_delete.connect(_delegate_deleted, sender=Delegate, dispatch_uid="alerts_delegate_deleted")
+
+
+# --- What Protocol sees of mail that did not arrive ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    address: str
+    reason: str
+    at: object  # an aware datetime
+    subject: str = ""
+    delegations: tuple = ()  # (name, admin URL) of delegations whose contact it is
+
+
+def _contact_is_any_of(addresses):
+    query = Q()
+    for address in sorted(addresses):
+        query |= Q(contact_email__iexact=address)
+    return query
+
+
+def undelivered_mail(*, limit=20):
+    """Addresses that bounced and messages that failed for good, newest first (at most ``limit`` of each), with
+    the delegations whose contact address each is, for the dashboard's "Mail not delivered"."""
+    marks = list(UndeliverableAddress.objects.order_by("-noted_at")[:limit])
+    failed = list(
+        Email.objects.filter(status=STATUS.failed)
+        .order_by("-last_updated")
+        .prefetch_related(Prefetch("logs", Log.objects.order_by("-date"), to_attr="newest_logs"))[:limit]
+    )
+    addresses = {mark.address for mark in marks} | {address.lower() for email in failed for address in email.to}
+    owners = {}
+    for delegation in Delegation.objects.filter(_contact_is_any_of(addresses)) if addresses else []:
+        owners.setdefault(delegation.contact_email.strip().lower(), []).append(
+            (str(delegation), reverse("admin:delegations_delegation_change", args=[delegation.pk]))
+        )
+    rows = [
+        Undelivered(
+            address=mark.address, reason=mark.reason, at=mark.noted_at, delegations=tuple(owners.get(mark.address, ()))
+        )
+        for mark in marks
+    ]
+    bounced = {mark.address for mark in marks}
+    for email in failed:
+        to = ", ".join(email.to)
+        if {address.lower() for address in email.to} <= bounced:
+            continue  # already listed with its address
+        reason = email.newest_logs[0].message if email.newest_logs else ""
+        owned = tuple(owner for address in email.to for owner in owners.get(address.lower(), ()))
+        rows.append(
+            Undelivered(address=to, reason=reason, at=email.last_updated, subject=email.subject, delegations=owned)
+        )
+    return sorted(rows, key=lambda row: row.at, reverse=True)
