@@ -32,6 +32,7 @@ from ceremony.tokens import find_by_token
 
 from .enums import DelegationStatus
 from .models import Delegate, Delegation
+from .personal_data import ERASED_REASON
 from .services import delegation_issue_token
 from .signing import signs
 
@@ -241,11 +242,16 @@ def _delegate_changed(instance, now_signs_as):
 
 
 def _delegate_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        _delegate_changed(instance, instance.name if instance.is_signatory else None)
+    if raw or getattr(instance, "_change_reason", None) == ERASED_REASON:
+        # An erasure renames the delegate; a message naming them again would undo it.
+        instance._signed_as = instance.name if instance.is_signatory else None
+        return
+    _delegate_changed(instance, instance.name if instance.is_signatory else None)
 
 
-def _delegate_deleted(sender, instance, **kwargs):
+def _delegate_deleted(sender, instance, origin=None, **kwargs):
+    if isinstance(origin, Delegation) or getattr(origin, "model", None) is Delegation:
+        return  # the whole delegation is deleted, not its signatory changed
     _delegate_changed(instance, None)
 
 

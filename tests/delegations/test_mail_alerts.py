@@ -120,3 +120,29 @@ def test_a_rolled_back_change_leaves_no_alert(world, protocol, signing):
         assert len(alerts()) == 2
         raise RuntimeError
     assert alerts() == {}
+
+
+def test_erasing_a_signatorys_personal_data_writes_no_message_naming_them(world, protocol, signing):
+    from delegations.personal_data import delegate_erase
+
+    Email.objects.all().delete()
+
+    delegate_erase(delegate_id=signing.pk)
+
+    assert alerts() == {}
+
+
+def test_deleting_a_whole_delegation_is_not_a_change_of_signatory(world, protocol, signing):
+    Email.objects.all().delete()
+
+    world.alpha.delete()
+
+    assert alerts() == {}
+
+
+def test_an_organizer_removing_the_signatory_alerts_protocol(world, protocol, signing):
+    Email.objects.all().delete()
+
+    signing.delete()
+
+    assert "Who signs for France: Jean Dupont → —" in alerts()["ann@mofa.example"].message
