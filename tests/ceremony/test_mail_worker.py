@@ -78,6 +78,24 @@ def test_a_server_that_hangs_up_mid_batch_then_goes_down_loses_nothing_and_sends
     assert {status for _subject, status in statuses()} == {STATUS.sent}
 
 
+def test_a_server_that_stops_answering_mid_batch_loses_nothing_and_sends_nothing_twice(mail_server, settings):
+    no_wait(settings)
+    settings.EMAIL_TIMEOUT = 1
+    queue(3)
+    mail_server.handler.accept = None
+    first = deliver(limit=1)  # the first goes through
+    mail_server.handler.hang = 1  # the second gets no answer: the worker gives up waiting
+
+    second = deliver()
+
+    assert len(first.sent) == 1
+    assert second.sent == [] and len(second.retry) == 1 and second.stopped.startswith(("TimeoutError", "SMTPServer"))
+    assert Email.objects.get(subject="Message 02").status == STATUS.queued  # untouched, uncharged
+    last = deliver()
+    assert len(last.sent) == 2
+    assert mail_server.subjects() == ["Message 00", "Message 01", "Message 02"]
+
+
 def test_a_requeued_message_waits_for_the_retry_interval(mail_server):
     queue(1)
     mail_server.handler.accept = 0
@@ -154,6 +172,29 @@ def test_the_command_runs_once_and_exits_1_when_the_server_is_down(mail_server, 
         call_command("deliver_mail")
     assert refused.value.returncode == 1
     assert Email.objects.filter(status=STATUS.queued).count() == 1
+
+
+def test_the_loop_outlasts_an_outage(mail_server, capsys):
+    from unittest import mock
+
+    queue(2)
+    mail_server.stop()
+    naps = []
+
+    def nap(seconds):  # instead of waiting: the server comes back after the first run, the loop is stopped after two
+        naps.append(seconds)
+        if len(naps) == 1:
+            mail_server.start()
+        elif len(naps) > 2:
+            raise KeyboardInterrupt
+
+    with mock.patch("ceremony.management.commands.deliver_mail.time.sleep", nap):
+        call_command("deliver_mail", "--loop", "--interval", "2")
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("0 sent, 0 to try again, 0 failed; stopped: ConnectionRefusedError")
+    assert out[1] == "2 sent, 0 to try again, 0 failed."
+    assert mail_server.subjects() == ["Message 00", "Message 01"]
 
 
 def test_the_command_refuses_a_broken_configuration(settings, db):
