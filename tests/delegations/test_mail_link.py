@@ -157,3 +157,17 @@ def test_a_link_that_is_not_the_delegations_current_one_is_not_mailed(client, wo
         response = client.post(f"/admin/delegations/delegation/{contact.pk}/mail-link/", {"page": page}, follow=True)
         assert shown_messages(response) == [("error", "This link is no longer the delegation's: issue a new one.")]
     assert Email.objects.count() == 0
+
+
+def test_the_mail_is_plain_text_not_html_escaped(client, world, contact):
+    contact.kind = "igo"
+    contact.name = "Trinidad & Tobago <Mission>"
+    contact.country = ""
+    contact.save()
+    officer(client, PROTOCOL)
+
+    client.post(send_url(contact))
+
+    message = Email.objects.get().message
+    assert message.startswith("Dear colleagues of Trinidad & Tobago <Mission>,\n")
+    assert "&amp;" not in message and "&lt;" not in message
