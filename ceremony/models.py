@@ -738,7 +738,7 @@ class StaffMember(PrintableTextMixin, models.Model):
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.agency})"
 
 
-class UndeliverableAddress(models.Model):
+class UndeliverableAddress(PrintableTextMixin, models.Model):
     """An address the mail server refused for good (a 5xx for the recipient) or that cannot be written at all.
 
     The outbox queues nothing more for it and Protocol sees it with the reason, until someone corrects the address
