@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install clean bench
+.PHONY: run mail test lint install clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py seed_ceremony
 	$(BIN)/python manage.py demo_organizer
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Deliver the outbox every 30 seconds beside `make run` (in development each message is printed here); Ctrl-C stops.
+mail: export DJANGO_DEBUG ?= 1
+mail: $(VENV)/.installed
+	$(BIN)/python manage.py deliver_mail --loop --interval 30
 
 ## Install the test tools, lint (the same as `make lint`), check migrations, run the whole suite (DATABASE_URL
 ## picks the database).

@@ -17,7 +17,19 @@ from .admin_links import issue_links_action
 from .admin_permissions import FieldPermissionsMixin, HistoryAdmin
 from .admin_spreadsheets import SpreadsheetMixin
 from .enums import ItemKind
-from .models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, StaffMember, Venue
+from .models import (
+    Agency,
+    Ceremony,
+    KeyFigure,
+    Milestone,
+    Official,
+    Room,
+    ScheduleItem,
+    Source,
+    StaffMember,
+    UndeliverableAddress,
+    Venue,
+)
 from .roles import item_kinds
 from .spreadsheets import ScheduleItemResource
 from .stale_edits import StaleEditInlineMixin
@@ -130,6 +142,7 @@ class CeremonyAdmin(HistoryAdmin):
                 ]
             },
         ),
+        (_("Mail"), {"fields": ["contact_email"]}),
         (_("Source"), {"fields": ["source"]}),
     ]
 
@@ -261,8 +274,8 @@ class KeyFigureAdmin(HistoryAdmin):
 
 @admin.register(StaffMember)
 class StaffMemberAdmin(HistoryAdmin):
-    list_display = ["user", "agency", "token_issued_at"]
-    list_filter = ["agency"]
+    list_display = ["user", "agency", "language", "token_issued_at"]
+    list_filter = ["agency", "language"]
     list_select_related = ["user", "agency"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]
     autocomplete_fields = ["user", "agency"]
@@ -294,3 +307,19 @@ class StaffMemberAdmin(HistoryAdmin):
                 "ceremony:staff-calendar", args=[services.staff_issue_token(user=member.user, issued_by=request.user)]
             ),
         )
+
+
+@admin.register(UndeliverableAddress)
+class UndeliverableAddressAdmin(admin.ModelAdmin):
+    """Addresses the mail server refused for good: nothing more is sent to them. Delete a mark once the mailbox
+    works again; a corrected address (a new one) needs no such step."""
+
+    list_display = ["address", "noted_at", "reason"]
+    search_fields = ["address", "reason"]
+    readonly_fields = ["address", "reason", "noted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

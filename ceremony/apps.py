@@ -9,7 +9,7 @@ class CeremonyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import feeds_state, two_factor_views
+        from . import checks, feeds_state, two_factor_views  # noqa: F401 - checks registers the system checks
 
         feeds_state.connect()
         two_factor_views.connect()

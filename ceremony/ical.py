@@ -17,6 +17,7 @@ UID everywhere and all feeds share the same rules:
 
 import datetime
 import re
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,11 +65,26 @@ def _param(text):
     return one_line(text).replace('"', "”")
 
 
+class _Organizer(NamedTuple):
+    name: str
+    address: str
+    agency: object  # the Agency named, whose renaming changes the event; None for the ceremony itself
+
+
 def _organizer(item):
-    """The lead agency, else the ceremony's host agency: the first of them with an email, or None."""
+    """Who organizes the event (an ``_Organizer``), or None when nobody has an address.
+
+    ``METHOD:PUBLISH`` makes ORGANIZER required in every event (RFC 5546, 3.2.1): the lead agency, else the
+    ceremony's host agency, whichever first has an email, else the ceremony itself with its contact address
+    (its record's, or the PLANNER_CONTACT_EMAIL setting). Only when all of these are empty is the event left
+    without one; the system check ``ceremony.W001`` says so.
+    """
     for agency in (item.lead_agency, item.ceremony.host_agency):
         if agency is not None and agency.email:
-            return agency
+            return _Organizer(agency.localized("name"), agency.email, agency)
+    ceremony = item.ceremony
+    if ceremony.contact_address:
+        return _Organizer(ceremony.localized("name"), ceremony.contact_address, None)
     return None
 
 
@@ -89,7 +105,7 @@ def _event(item, *, url, kinds):
     zone = item.ceremony.zone
     organizer = _organizer(item)
     # The event changes when its item does, and when the room, venue or agency it names is renamed.
-    shown = (item, item.room, item.room.venue if item.room_id else None, organizer)
+    shown = (item, item.room, item.room.venue if item.room_id else None, organizer and organizer.agency)
     changed = max(obj.updated_at for obj in shown if obj is not None).astimezone(datetime.UTC)
     event = Event()
     event.add("uid", _text(one_line(item.uid)))
@@ -116,8 +132,8 @@ def _event(item, *, url, kinds):
         )
         event.add("location", _text(one_line(place)))
     if organizer is not None:
-        address = vCalAddress(f"mailto:{one_line(organizer.email)}")
-        address.params["CN"] = _param(organizer.localized("name"))
+        address = vCalAddress(f"mailto:{one_line(organizer.address)}")
+        address.params["CN"] = _param(organizer.name)
         event.add("organizer", address)
     event.add("categories", [_text(one_line(kinds.get(item.kind, item.kind)))])
     event.add("class", "PUBLIC" if item.visibility == Visibility.PUBLIC else "PRIVATE")

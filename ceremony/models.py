@@ -736,3 +736,23 @@ class StaffMember(PrintableTextMixin, models.Model):
 
     def __str__(self):
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.agency})"
+
+
+class UndeliverableAddress(PrintableTextMixin, models.Model):
+    """An address the mail server refused for good (a 5xx for the recipient) or that cannot be written at all.
+
+    The outbox queues nothing more for it and Protocol sees it with the reason, until someone corrects the address
+    where it was typed (a new address is not marked) or removes the mark here once the mailbox works again.
+    """
+
+    address = models.CharField(_("address"), max_length=254, unique=True)
+    reason = models.TextField(_("reason"), help_text=_("What the mail server answered, or why it could not be sent."))
+    noted_at = models.DateTimeField(_("bounced on"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("undeliverable address")
+        verbose_name_plural = _("undeliverable addresses")
+        ordering = ["-noted_at"]
+
+    def __str__(self):
+        return self.address

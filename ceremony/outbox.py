@@ -7,10 +7,38 @@ nothing. Messages are rendered here, in the recipient's language, from two templ
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.utils import translation
 from post_office import mail
+
+from .models import UndeliverableAddress
+
+MALFORMED = "Not a valid email address."
+
+
+def _well_formed(address):
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def undeliverable(addresses):
+    """The marks (``UndeliverableAddress``) of those of ``addresses`` that bounced, by lower-cased address."""
+    wanted = {address.strip().lower() for address in addresses if address}
+    if not wanted:
+        return {}
+    return {mark.address: mark for mark in UndeliverableAddress.objects.filter(address__in=wanted)}
+
+
+def mark_undeliverable(addresses, *, reason):
+    """Mark ``addresses`` as bouncing with ``reason``: nothing more is queued for them until corrected."""
+    for address in {address.strip().lower() for address in addresses if address}:
+        UndeliverableAddress.objects.update_or_create(address=address, defaults={"reason": reason[:2000]})
 
 
 def render_message(*, template, context, language):
@@ -26,8 +54,17 @@ def queue_mail(*, ceremony, to, template, context, language, attachments=None):
 
     ``to`` is a list of addresses, ``language`` a code of ``settings.LANGUAGES``, ``attachments`` maps a
     file name to ``(bytes, mimetype)``. The sender and Reply-To are the ceremony's contact address (or
-    ``DEFAULT_FROM_EMAIL`` when it has none). Returns the queued ``post_office.models.Email``.
+    ``DEFAULT_FROM_EMAIL`` when it has none). Addresses marked as undeliverable are left out. Returns the queued
+    ``post_office.models.Email``, or None when no address is left to write to.
     """
+    to = [address.strip() for address in to if address and address.strip()]
+    malformed = [address for address in to if not _well_formed(address)]
+    # Typed before the address was checked, or by a script: no server would take it, so it is marked at once.
+    mark_undeliverable(malformed, reason=MALFORMED)
+    marked = undeliverable(to)
+    to = [address for address in to if address.lower() not in marked and address not in malformed]
+    if not to:
+        return None
     subject, body = render_message(template=template, context={"ceremony": ceremony, **context}, language=language)
     sender = ceremony.contact_address or settings.DEFAULT_FROM_EMAIL
     files = {
@@ -35,7 +72,7 @@ def queue_mail(*, ceremony, to, template, context, language, attachments=None):
         for name, (content, mimetype) in (attachments or {}).items()
     }
     return mail.send(
-        recipients=list(to),
+        recipients=to,
         sender=sender,
         subject=subject,
         message=body,

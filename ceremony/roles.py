@@ -19,7 +19,7 @@ ALL = ("view", "add", "change", "delete")
 
 MODELS = {
     "ceremony": ["ceremony", "agency", "official", "venue", "room", "scheduleitem", "milestone", "keyfigure",
-                 "source", "staffmember"],
+                 "source", "staffmember", "undeliverableaddress"],
 }  # fmt: skip
 
 # (app, model) -> actions, per group; anything not listed is view-only for every group.
@@ -32,6 +32,7 @@ ROLES = {
         ("ceremony", "keyfigure"): ALL,
         ("ceremony", "official"): ALL,
         ("ceremony", "source"): EDIT,
+        ("ceremony", "undeliverableaddress"): ("view", "delete"),
     },
     # Ministry of Public Security: accreditation, clearances, rooms, all items.
     SECURITY: {
@@ -73,7 +74,7 @@ FIELD_OWNERS = {
         "ceremony.change_ceremony": (
             "name", "name_vi", "slug", "treaty_title", "treaty_title_vi", "city", "city_vi", "venue", "time_zone",
             "first_day", "last_day", "host_agency", "signing_order_rule", "drawn_letter", "host_country",
-            "signing_starts_at", "signing_slot_minutes", "signing_room", "is_current", "source",
+            "signing_starts_at", "signing_slot_minutes", "signing_room", "is_current", "source", "contact_email",
         ),
     },
     # Logistics changes only transport items: see ITEM_KINDS below.
@@ -97,7 +98,9 @@ FIELD_OWNERS = {
     },
     # Administrators only: which account is which agency's organizer decides whose staff-only items its calendar
     # link shows, and the link is issued by that member or an administrator (ceremony.services).
-    "ceremony.staffmember": {"ceremony.change_staffmember": ("user", "agency")},
+    "ceremony.staffmember": {"ceremony.change_staffmember": ("user", "agency", "language")},
+    # Marked by the mail worker; Protocol removes a mark once the mailbox works again.
+    "ceremony.undeliverableaddress": {"ceremony.change_undeliverableaddress": ("address", "reason", "noted_at")},
 }  # fmt: skip
 
 # model label -> {field: the permission that owns it}

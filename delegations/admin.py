@@ -17,6 +17,7 @@ from ceremony.stale_edits import StaleEditInlineMixin
 
 from . import services
 from .admin_badges import DelegatePrintMixin, DelegationPrintMixin
+from .admin_mail import LinkMailAdminMixin
 from .admin_signing_desk import CeremonyWithSigningDeskAdmin
 from .forms import OneHeadFormSet
 from .full_powers import record_verifier
@@ -76,7 +77,7 @@ class DelegateInline(StaleEditInlineMixin, FieldPermissionsMixin, admin.TabularI
 
 
 @admin.register(Delegation)
-class DelegationAdmin(DelegationPrintMixin, SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
+class DelegationAdmin(DelegationPrintMixin, LinkMailAdminMixin, SpreadsheetMixin, ConflictWarningsMixin, HistoryAdmin):
     resource_classes = [DelegationResource]
     change_form_template = "admin/delegations/delegation_change_form.html"  # "Print badges" among its tools
     list_display = [
@@ -93,7 +94,14 @@ class DelegationAdmin(DelegationPrintMixin, SpreadsheetMixin, ConflictWarningsMi
     list_select_related = ["ceremony"]
     search_fields = ["name", "country", "hotel", "liaison_officer", "members__name"]
     autocomplete_fields = ["ceremony"]
-    readonly_fields = ["signing_place", "token_issued_at", "token_issued_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "signing_place",
+        "contact_mail_state",
+        "token_issued_at",
+        "token_issued_by",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [DelegateInline]
     actions = ["issue_access_links"]
     fieldsets = [
@@ -101,7 +109,18 @@ class DelegationAdmin(DelegationPrintMixin, SpreadsheetMixin, ConflictWarningsMi
         (_("Signing"), {"fields": ["intends_to_sign", "signing_place"]}),
         (
             _("Contact and stay"),
-            {"fields": ["contact_email", "contact_phone", "liaison_officer", "arrival_at", "departure_at", "hotel"]},
+            {
+                "fields": [
+                    "contact_email",
+                    "contact_mail_state",
+                    "language",
+                    "contact_phone",
+                    "liaison_officer",
+                    "arrival_at",
+                    "departure_at",
+                    "hotel",
+                ]
+            },
         ),
         (_("Notes"), {"fields": ["notes", "token_issued_at", "token_issued_by", "created_at", "updated_at"]}),
     ]
@@ -146,6 +165,7 @@ class DelegationAdmin(DelegationPrintMixin, SpreadsheetMixin, ConflictWarningsMi
                 "Whoever holds a link acts as the delegation, so you are recorded as its issuer."
             ),
             issue=lambda delegation: self._new_links(delegation, request.user),
+            mail_form=lambda delegation, page: self.issued_link_mail_form(request, delegation, page),
         )
 
     @staticmethod

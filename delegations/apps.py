@@ -11,11 +11,12 @@ class DelegationsConfig(AppConfig):
         from ceremony import conflicts, feeds, feeds_state
 
         from . import conflicts as delegation_conflicts
-        from . import invitations, roles  # noqa: F401 - roles adds the delegations rules to the role table
+        from . import invitations, mail, roles  # noqa: F401 - roles adds the delegations rules to the role table
         from .feeds import delegation_reads_item
         from .models import Delegation, Invitation
 
         invitations.connect()
+        mail.connect()  # Protocol hears at once of a delegation that stops signing or changes who signs
         if delegation_reads_item not in feeds.item_readers:
             feeds.item_readers.append(delegation_reads_item)
         # A delegation's calendar shows its name and its invited items: both move the ceremony's feeds.

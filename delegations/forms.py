@@ -17,7 +17,7 @@ from .signing import signs
 
 # Organizers own the status once the delegation has arrived or left, and every field not listed here:
 # accreditation, security clearance, who signs, the order of signing, full powers and their verification.
-SELF_SERVICE_DELEGATION_FIELDS = ["contact_email", "contact_phone", "arrival_at", "departure_at", "hotel"]
+SELF_SERVICE_DELEGATION_FIELDS = ["contact_email", "language", "contact_phone", "arrival_at", "departure_at", "hotel"]
 SELF_SERVICE_DELEGATE_FIELDS = ["name", "position", "rank", "is_head", "email", "phone"]
 # A signatory's name and rank decide whether full powers are needed and whose they are: organizers change them.
 SIGNATORY_OWNED_FIELDS = ["name", "rank"]

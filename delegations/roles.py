@@ -56,7 +56,8 @@ FIELD_OWNERS = {
     "delegations.delegation": {
         DETAILS: ("ceremony", "kind", "country", "name", "status", "intends_to_sign", "signing_order"),
         "delegations.change_delegation": (
-            "liaison_officer", "contact_email", "contact_phone", "arrival_at", "departure_at", "hotel", "notes",
+            "liaison_officer", "contact_email", "language", "contact_phone", "arrival_at", "departure_at", "hotel",
+            "notes",
         ),
     },
     # Security changes accreditation and clearance; Protocol who the person is and which delegation they are in.

@@ -11,6 +11,8 @@ from ceremony.models import Ceremony, StaffMember
 from ceremony.services import staff_issue_token
 from ceremony.two_factor_views import TwoFactorAdmin
 from delegations.dashboard import readiness
+from delegations.mail import undelivered_mail
+from delegations.roles import ISSUE_LINKS
 
 
 class PlannerAdminSite(admin.AdminSite):
@@ -39,6 +41,8 @@ class PlannerAdminSite(admin.AdminSite):
         ceremony = self.each_context(request)["ceremony"]
         if ceremony is not None and request.user.has_perm("delegations.view_delegation"):
             extra_context = {"readiness": readiness(ceremony=ceremony), **(extra_context or {})}
+        if request.user.has_perm(ISSUE_LINKS):  # Protocol, who corrects the addresses
+            extra_context = {"undelivered_mail": undelivered_mail(), **(extra_context or {})}
         return super().index(request, extra_context)
 
     def my_calendar_link(self, request):

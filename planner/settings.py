@@ -343,6 +343,13 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # The ceremony's own address, when its record has none: the sender of mail and the ORGANIZER of calendar
 # events whose lead agency has no address (RFC 5546 §3.2.1). Development uses an example.org address.
 PLANNER_CONTACT_EMAIL = os.environ.get("PLANNER_CONTACT_EMAIL", "ceremony@example.org" if DEBUG else "").strip()
+# The planner's address as people reach it, for links in mail written outside a request (the worker's digests).
+PLANNER_SITE_URL = os.environ.get(
+    "PLANNER_SITE_URL",
+    "http://127.0.0.1:8000" if DEBUG else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else ""),
+).strip()
+# Functions (dotted paths) the mail worker calls at each run before delivering, to queue what has become due.
+PLANNER_MAIL_PREPARE = []
 POST_OFFICE = {
     "BACKENDS": {
         "default": os.environ.get(

@@ -103,3 +103,23 @@ def world(db):
         staff_user=user,
         staff_token=staff_issue_token(user=user),
     )
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server on 127.0.0.1 (``tests.mailserver.MailServer``), which the outbox's worker delivers to."""
+    from tests.mailserver import MailServer
+
+    server = MailServer()
+    server.start()
+    settings.POST_OFFICE = {
+        **settings.POST_OFFICE,
+        "BACKENDS": {"default": "django.core.mail.backends.smtp.EmailBackend"},
+    }
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
+    yield server
+    server.stop()

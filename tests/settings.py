@@ -5,6 +5,8 @@ no TLS, and no second factor unless a test turns it on (tests/ceremony/test_two_
 
 import os
 import secrets
+import tempfile
+from pathlib import Path
 
 # A fresh random key per run: nothing secret lives in the repository.
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
@@ -23,3 +25,10 @@ STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 # The suite signs organizers in with force_login; tests of the second factor turn it on with `settings`.
 PLANNER_REQUIRE_2FA = False
+# Mail: queued attachments and the worker's lock file in a throw-away folder, never in data/.
+_MAIL_DIR = Path(tempfile.mkdtemp(prefix="planner-mail-tests-"))
+STORAGES["mail_attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": _MAIL_DIR / "attachments"},
+}
+POST_OFFICE = {**POST_OFFICE, "LOCK_FILE_NAME": str(_MAIL_DIR / "mail-worker")}  # noqa: F405

@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils.http import http_date
 
 from ceremony.enums import Visibility
+from ceremony.ical import build_calendar
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.services import schedule_item_cancel, staff_issue_token
 from ceremony.tokens import DELEGATION, item_link_key
@@ -372,3 +373,37 @@ def test_a_retitled_item_keeps_its_sequence_in_the_feed(client, world):
     world.items.opening.title = "Opening ceremony"
     world.items.opening.save()
     assert icalcheck.events(client.get("/programme.ics").content)["opening"].sequence.value == "0"
+
+
+# --- ORGANIZER: METHOD:PUBLISH requires it in every event (RFC 5546, 3.2.1) ----------------
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+@pytest.mark.parametrize("kind", ["programme", "delegation", "staff", "item", "item-token", "item-key", "item-staff"])
+def test_every_event_of_every_feed_names_an_organizer(client, world, settings, kind, lang):
+    settings.PLANNER_CONTACT_EMAIL = "ceremony@planner.example"
+    url = feed_url(world, kind)
+
+    response = client.get(url + ("&" if "?" in url else "?") + f"lang={lang}")
+
+    assert b"METHOD:PUBLISH" in response.content
+    events = icalcheck.events(response.content)
+    assert events
+    organizers = {uid: event.organizer.value for uid, event in events.items()}
+    expected = {
+        uid: "mailto:ceremony@planner.example" if uid == "press-prep" else "mailto:protocol@mps.example"
+        for uid in events
+    }
+    assert organizers == expected
+
+
+def test_every_seeded_event_names_an_organizer_in_development(seeded, settings):
+    settings.PLANNER_CONTACT_EMAIL = "ceremony@example.org"  # what development runs with
+    ceremony = Ceremony.objects.get(is_current=True)
+    items = list(ScheduleItem.objects.filter(ceremony=ceremony).for_calendar())
+
+    events = icalcheck.events(build_calendar(ceremony=ceremony, items=items, name="All"))
+
+    assert len(events) == len(items) == ScheduleItem.objects.count() > 0
+    assert {event.organizer.value for event in events.values()} == {"mailto:ceremony@example.org"}
+    assert {tuple(event.organizer.params["CN"]) for event in events.values()} == {(ceremony.name,)}

@@ -331,6 +331,20 @@ def test_organizer_is_left_out_when_neither_lead_nor_host_has_an_email(world):
     }
 
 
+def test_organizer_falls_back_to_the_ceremonys_contact_address(world, settings):
+    settings.PLANNER_CONTACT_EMAIL = "ceremony@planner.example"
+    world.ceremony.host_agency = world.mofa
+    world.ceremony.save()
+
+    assert organizers(world)["press-prep"] == ("mailto:ceremony@planner.example", ["Hanoi signing"])
+
+    world.ceremony.contact_email = "protocol@ceremony.example"
+    world.ceremony.save()
+    assert organizers(world)["press-prep"] == ("mailto:protocol@ceremony.example", ["Hanoi signing"])
+    with translation.override("vi"):
+        assert organizers(world)["press-prep"] == ("mailto:protocol@ceremony.example", ["Lễ ký Hà Nội"])
+
+
 def test_a_double_quote_in_the_organizer_name_reads_as_a_quote(world):
     world.mps.name = 'Ministry of "Public" Security'
     world.mps.save()

@@ -348,6 +348,7 @@ def form_data(delegation, **changes):
         "attendance": "confirmed",
         "contact_email": delegation.contact_email,
         "contact_phone": delegation.contact_phone,
+        "language": delegation.language,
         "arrival_at": "",
         "departure_at": "",
         "hotel": delegation.hotel,

@@ -24,6 +24,7 @@ def production_env(tmp_path, **extra):
         DJANGO_SECRET_KEY="Xq8-Lm3_Zp7w" * 5,
         DJANGO_ALLOWED_HOSTS="planner.example.org",
         PLANNER_DATA_DIR=str(tmp_path),
+        PLANNER_CONTACT_EMAIL="ceremony@planner.example.org",
         **extra,
     )
     return env
@@ -36,6 +37,19 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_when_the_ceremony_has_no_contact_address(tmp_path):
+    env = production_env(tmp_path)
+    del env["PLANNER_CONTACT_EMAIL"]
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    assert "?: (ceremony.W001) The ceremony has no contact address" in result.stderr
 
 
 def test_production_cookies_are_secure_and_https_is_enforced(tmp_path):
