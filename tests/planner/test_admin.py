@@ -54,7 +54,7 @@ from tests.factories import (
     hanoi,
 )
 
-CEREMONY_NAME = "Signing Ceremony of the United Nations Convention against Cybercrime"
+CEREMONY_NAME = "Signing Ceremony and High-level Conference of the United Nations Convention against Cybercrime"
 PUBLISHED = [Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED]
 PUBLISHED_ONE = (
     "This item is published (public or shown to delegations) and cannot be deleted: "
