@@ -101,7 +101,7 @@ def test_seed_loads_the_officials_named_in_the_articles(seeded):
 
 def test_seed_loads_the_titles_each_official_held_with_their_days_and_sources(seeded):
     titles = list(
-        OfficialTitle.objects.order_by("official__order", "held_from").values_list(
+        OfficialTitle.objects.order_by("official__order", models.F("held_from").asc(nulls_first=True)).values_list(
             "official__key", "title", "held_from", "held_until", "source__key"
         )
     )
