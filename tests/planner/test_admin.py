@@ -46,6 +46,7 @@ from tests.factories import (
     KeyFigureFactory,
     MilestoneFactory,
     OfficialFactory,
+    OfficialTitleFactory,
     RoomFactory,
     ScheduleItemFactory,
     SourceFactory,
@@ -517,7 +518,9 @@ def full_powers(ceremony, numbers):
 
 
 def officials(ceremony, numbers):
-    OfficialFactory.create_batch(len(numbers))
+    for official in OfficialFactory.create_batch(len(numbers)):
+        OfficialTitleFactory(official=official, held_until=dt.date(2025, 1, 1))
+        OfficialTitleFactory(official=official, held_from=dt.date(2025, 1, 1))
 
 
 def rooms(ceremony, numbers):
@@ -578,7 +581,7 @@ CHANGELIST_QUERIES = [
     (Delegate, delegates, 7),
     (FullPowers, full_powers, 7),
     (Signatory, full_powers, 7),
-    (Official, officials, 7),
+    (Official, officials, 8),  # one more than before: the titles held, in one prefetch
     (Room, rooms, 7),
     (Agency, agencies, 6),
     (Milestone, milestones, 9),
