@@ -143,7 +143,7 @@ def test_schedule_changelist_shows_items_in_ceremony_time(admin_client, seeded, 
     # Keyed by the English title: each row shows it, then the Vietnamese beneath.
     rows = {row["titles"].split("\n")[0]: row for row in changelist_rows(response)}
 
-    assert len(rows) == 11
+    assert len(rows) == 12
     assert rows["Opening of the signing ceremony and opening speeches"] == {
         "titles": "Opening of the signing ceremony and opening speeches\n"
         "Khai mạc Lễ mở ký và các bài phát biểu khai mạc",
