@@ -5,9 +5,11 @@ from django.contrib.admin.actions import delete_selected as django_delete_select
 from django.contrib.admin.utils import unquote
 from django.db import models
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +25,14 @@ from .models import (
     KeyFigure,
     Milestone,
     Official,
+    OfficialTitle,
     Room,
     ScheduleItem,
     Source,
     StaffMember,
     UndeliverableAddress,
     Venue,
+    overlap_error,
 )
 from .roles import item_kinds
 from .spreadsheets import ScheduleItemResource
@@ -71,13 +75,67 @@ class AgencyAdmin(HistoryAdmin):
         return obj.official_count
 
 
+class OfficialTitleFormSet(BaseInlineFormSet):
+    """An official's titles are checked against each other as posted, so one save can end a title and begin the
+    next (each row's own check against the stored rows would still see the old end)."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.overlap_checked_by_formset = True
+        return form
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.instance
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not self._should_delete_form(form) and not form.errors
+        ]
+        for index, title in enumerate(kept):
+            if any(title.overlaps(other) for other in kept[index + 1 :]):
+                raise overlap_error(title)
+
+
+class OfficialTitleInline(StaleEditInlineMixin, FieldPermissionsMixin, admin.TabularInline):
+    model = OfficialTitle
+    formset = OfficialTitleFormSet
+    extra = 0
+    fields = ["title", "title_vi", "held_from", "held_until", "source"]
+    autocomplete_fields = ["source"]
+
+
 @admin.register(Official)
 class OfficialAdmin(HistoryAdmin):
-    list_display = ["name", "title", "agency", "order"]
+    list_display = ["name", "titles_held", "agency", "order"]
     list_filter = ["agency"]
     list_select_related = ["agency"]
-    search_fields = ["name", "title", "title_vi", "agency__name"]
+    search_fields = ["name", "titles__title", "titles__title_vi", "agency__name"]
     autocomplete_fields = ["agency", "source"]
+    inlines = [OfficialTitleInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("titles")
+
+    @admin.display(description=_("titles held"))
+    def titles_held(self, obj):
+        """Each title with its days, so no one reads an old title as today's."""
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} ({})",
+            ((title.localized("title"), title_days(title)) for title in obj.titles.all()),
+        )
+
+
+def title_days(title):
+    """'until 2025-08-29', '2025-08-29 – 2025-10-08', 'from 2025-10-08' or 'dates not recorded'."""
+    if title.held_from and title.held_until:
+        return f"{title.held_from:%Y-%m-%d} – {title.held_until:%Y-%m-%d}"
+    if title.held_from:
+        return _("from %(day)s") % {"day": f"{title.held_from:%Y-%m-%d}"}
+    if title.held_until:
+        return _("until %(day)s") % {"day": f"{title.held_until:%Y-%m-%d}"}
+    return _("dates not recorded")
 
 
 class RoomInline(StaleEditInlineMixin, FieldPermissionsMixin, admin.TabularInline):
@@ -259,7 +317,7 @@ class MilestoneAdmin(HistoryAdmin):
     list_filter = ["ceremony", "date_precision"]
     list_select_related = ["source"]
     search_fields = ["title", "title_vi", "description", "place"]
-    autocomplete_fields = ["ceremony", "source"]
+    autocomplete_fields = ["ceremony", "official", "source"]
     date_hierarchy = "date"
 
 

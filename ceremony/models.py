@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -145,13 +145,15 @@ class Agency(PrintableTextMixin, Bilingual, models.Model):
 
 
 class Official(PrintableTextMixin, Bilingual, models.Model):
-    """A named person of an agency, e.g. the minister who speaks at the opening."""
+    """A named person of an agency, e.g. the minister who speaks at the opening.
+
+    What the official is called depends on the day: titles are held for dates (``OfficialTitle``), and every
+    page names an official with the title held on the day that matters there (``title_on``).
+    """
 
     key = models.SlugField(_("key"), max_length=80, unique=True, validators=[key_validator])
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="officials")
     name = models.CharField(_("name"), max_length=200)
-    title = models.CharField(_("title (English)"), max_length=300)
-    title_vi = models.CharField(_("title (Vietnamese)"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order of precedence"), default=100)
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="officials", null=True, blank=True
@@ -165,7 +167,110 @@ class Official(PrintableTextMixin, Bilingual, models.Model):
         ordering = ["order", "name"]
 
     def __str__(self):
-        return f"{self.name}, {self.localized('title')}"
+        return self.name
+
+    def title_on(self, date):
+        """The title held on ``date`` (an ``OfficialTitle``), or None when no recorded title covers that day.
+
+        Reads ``titles`` through a prefetch when there is one, so a list of officials costs no query each.
+        """
+        return next((title for title in self.titles.all() if title.covers(date)), None)
+
+    def described_on(self, date):
+        """'Bùi Thanh Sơn, Deputy Prime Minister': the name with the title held on ``date``, if any."""
+        title = self.title_on(date)
+        return f"{self.name}, {title.localized('title')}" if title else self.name
+
+
+class OfficialTitle(PrintableTextMixin, Bilingual, models.Model):
+    """A title an official held from one day until another, e.g. Minister of Foreign Affairs until 29 August 2025.
+
+    ``held_until`` is the first day the title was no longer held, so one title ends on the day the next begins.
+    An empty ``held_from`` means held since a day no source records; an empty ``held_until``, held ever since.
+    """
+
+    official = models.ForeignKey(Official, verbose_name=_("official"), on_delete=models.CASCADE, related_name="titles")
+    title = models.CharField(_("title (English)"), max_length=300)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=300, blank=True)
+    held_from = models.DateField(
+        _("held from"), null=True, blank=True, help_text=_("The first day it was held; empty if no source gives it.")
+    )
+    held_until = models.DateField(
+        _("held until"),
+        null=True,
+        blank=True,
+        help_text=_("The day it ended (no longer held on that day); empty while still held."),
+    )
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        related_name="official_titles",
+        null=True,
+        blank=True,
+        help_text=_("Where this title and its dates are stated."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("title held")
+        verbose_name_plural = _("titles held")
+        ordering = [models.F("held_from").asc(nulls_first=True), "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(held_from__isnull=True) | Q(held_until__isnull=True) | Q(held_until__gt=F("held_from")),
+                name="official_title_ends_after_start",
+            ),
+            models.UniqueConstraint(fields=["official", "held_from"], name="official_title_one_start_per_day"),
+            PlausibleConstraint(field="held_from", name="official_title_held_from_plausible", instant=False),
+            PlausibleConstraint(field="held_until", name="official_title_held_until_plausible", instant=False),
+        ]
+
+    def __str__(self):
+        return self.localized("title")
+
+    def covers(self, date):
+        """Held on ``date``: from ``held_from`` (if known) up to, not including, ``held_until`` (if ended)."""
+        return (self.held_from is None or self.held_from <= date) and (
+            self.held_until is None or date < self.held_until
+        )
+
+    def overlaps(self, other):
+        """Both held on some same day (an unknown start reaches back without end, an open end forward)."""
+        starts_before_other_ends = (
+            self.held_from is None or other.held_until is None or self.held_from < other.held_until
+        )
+        ends_after_other_starts = (
+            self.held_until is None or other.held_from is None or other.held_from < self.held_until
+        )
+        return starts_before_other_ends and ends_after_other_starts
+
+    def clean(self):
+        errors = {}
+        for name in ("held_from", "held_until"):
+            error = plausible_day_error(getattr(self, name))
+            if error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
+        if self.held_from and self.held_until and self.held_until <= self.held_from:
+            raise ValidationError({"held_until": _("A title ends after the day it was first held.")})
+        # An admin form of all the official's titles checks them against each other instead (OfficialTitleFormSet).
+        if self.official_id and not getattr(self, "overlap_checked_by_formset", False):
+            others = OfficialTitle.objects.filter(official_id=self.official_id).exclude(pk=self.pk)
+            clash = next((other for other in others if self.overlaps(other)), None)
+            if clash:
+                raise ValidationError(overlap_error(clash))
+
+
+def overlap_error(other):
+    """The refusal of a title whose days overlap ``other``'s, an official holding one title (however long) a day."""
+    return ValidationError(
+        _("%(name)s already holds “%(title)s” on some of these days; end that title first, then add this one."),
+        code="title_overlap",
+        params={"name": other.official.name, "title": other.title},
+    )
 
 
 class Venue(PrintableTextMixin, Bilingual, models.Model):
@@ -646,6 +751,15 @@ class Milestone(PrintableTextMixin, Bilingual, models.Model):
     description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
     place_vi = models.CharField(_("place (Vietnamese)"), max_length=200, blank=True)
+    official = models.ForeignKey(
+        Official,
+        verbose_name=_("official"),
+        on_delete=models.PROTECT,
+        related_name="milestones",
+        null=True,
+        blank=True,
+        help_text=_("Who spoke for the host on that day; shown with the title held on the milestone's date."),
+    )
     source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="milestones")
 
     history = HistoricalRecords()

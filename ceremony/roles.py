@@ -18,8 +18,8 @@ EDIT = ("view", "add", "change")
 ALL = ("view", "add", "change", "delete")
 
 MODELS = {
-    "ceremony": ["ceremony", "agency", "official", "venue", "room", "scheduleitem", "milestone", "keyfigure",
-                 "source", "staffmember", "undeliverableaddress"],
+    "ceremony": ["ceremony", "agency", "official", "officialtitle", "venue", "room", "scheduleitem", "milestone",
+                 "keyfigure", "source", "staffmember", "undeliverableaddress"],
 }  # fmt: skip
 
 # (app, model) -> actions, per group; anything not listed is view-only for every group.
@@ -31,6 +31,7 @@ ROLES = {
         ("ceremony", "milestone"): ALL,
         ("ceremony", "keyfigure"): ALL,
         ("ceremony", "official"): ALL,
+        ("ceremony", "officialtitle"): ALL,
         ("ceremony", "source"): EDIT,
         ("ceremony", "undeliverableaddress"): ("view", "delete"),
     },
@@ -66,7 +67,10 @@ FIELD_OWNERS = {
         ),
     },
     "ceremony.official": {
-        "ceremony.change_official": ("key", "agency", "name", "title", "title_vi", "order", "source"),
+        "ceremony.change_official": ("key", "agency", "name", "order", "source"),
+    },
+    "ceremony.officialtitle": {
+        "ceremony.change_officialtitle": ("official", "title", "title_vi", "held_from", "held_until", "source"),
     },
     "ceremony.venue": {"ceremony.change_venue": ("key", "name", "name_vi", "address", "city", "city_vi", "source")},
     "ceremony.room": {"ceremony.change_room": ("key", "venue", "name", "name_vi", "kind", "capacity", "is_available")},
@@ -87,7 +91,7 @@ FIELD_OWNERS = {
     "ceremony.milestone": {
         "ceremony.change_milestone": (
             "ceremony", "key", "date", "date_precision", "title", "title_vi", "description", "description_vi",
-            "place", "place_vi", "source",
+            "place", "place_vi", "official", "source",
         ),
     },
     "ceremony.keyfigure": {

@@ -4,13 +4,50 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from .enums import ItemStatus
-from .models import ScheduleItem
+from .models import Official, OfficialTitle, ScheduleItem
 from .times import day_span, in_zone, time_range
+
+
+@dataclass(frozen=True)
+class Named:
+    """An official as named on a day: with the title then held (``title`` None when no recorded title covers it)."""
+
+    official: Official
+    title: OfficialTitle | None
+
+    def __str__(self):
+        return f"{self.official.name}, {self.title.localized('title')}" if self.title else self.official.name
+
+
+def _titles(lookup="titles"):
+    """Officials' titles with their sources, read in one query whatever the number of officials."""
+    return Prefetch(lookup, queryset=OfficialTitle.objects.select_related("source"))
+
+
+def about_the_convention(ceremony):
+    """The /about/ page's milestones (each official named with the title held on the milestone's date), key
+    figures, and the officials named with the titles they held on the ceremony's first day (officials with no
+    title recorded for that day are left out rather than shown with another day's title)."""
+    milestones = list(
+        ceremony.milestones.select_related("source", "official").prefetch_related(_titles("official__titles"))
+    )
+    for milestone in milestones:
+        official = milestone.official
+        milestone.named = Named(official, official.title_on(milestone.date)) if official else None
+    at_ceremony = [
+        Named(official, official.title_on(ceremony.first_day))
+        for official in Official.objects.select_related("agency").prefetch_related(_titles())
+    ]
+    return {
+        "milestones": milestones,
+        "figures": ceremony.key_figures.select_related("source"),
+        "officials": [named for named in at_ceremony if named.title],
+    }
 
 
 @dataclass

@@ -110,11 +110,7 @@ def programme(request):
 @require_safe
 def about(request):
     ceremony = _current_ceremony()
-    context = {
-        "ceremony": ceremony,
-        "milestones": ceremony.milestones.select_related("source"),
-        "figures": ceremony.key_figures.select_related("source"),
-    }
+    context = {"ceremony": ceremony, **selectors.about_the_convention(ceremony)}
     return render(request, "ceremony/about.html", context)
 
 

@@ -117,6 +117,17 @@ class Delegation(PrintableTextMixin, models.Model):
     departure_at = AwareDateTimeField(_("departure"), null=True, blank=True)
     hotel = models.CharField(_("hotel"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        related_name="delegations",
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a delegation seeded from the public record: where its status and order of signing are stated."
+        ),
+    )
     token_hash = models.CharField(_("access token hash"), max_length=64, blank=True, editable=False)
     token_issued_at = models.DateTimeField(_("access link issued"), null=True, blank=True, editable=False)
     token_issued_by = models.ForeignKey(
@@ -330,6 +341,15 @@ class Delegate(PrintableTextMixin, models.Model):
     rank = models.CharField(_("rank"), max_length=30, choices=Rank.choices, default=Rank.OTHER)
     is_head = models.BooleanField(_("head of delegation"), default=False)
     is_signatory = models.BooleanField(_("signs the Convention"), default=False)
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        related_name="delegates",
+        null=True,
+        blank=True,
+        help_text=_("For a delegate seeded from the public record: where the person and position are stated."),
+    )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("telephone"), max_length=50, blank=True)
     accreditation_status = models.CharField(

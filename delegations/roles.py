@@ -54,7 +54,7 @@ FIELD_OWNERS = {
     # Logistics records arrivals, departures and hotels; who a delegation is, whether it comes and signs, and
     # where it signs are Protocol's (withdrawing gives up the signing slot).
     "delegations.delegation": {
-        DETAILS: ("ceremony", "kind", "country", "name", "status", "intends_to_sign", "signing_order"),
+        DETAILS: ("ceremony", "kind", "country", "name", "status", "intends_to_sign", "signing_order", "source"),
         "delegations.change_delegation": (
             "liaison_officer", "contact_email", "language", "contact_phone", "arrival_at", "departure_at", "hotel",
             "notes",
@@ -62,7 +62,7 @@ FIELD_OWNERS = {
     },
     # Security changes accreditation and clearance; Protocol who the person is and which delegation they are in.
     "delegations.delegate": {
-        DETAILS: ("delegation", "name", "position", "rank", "is_head", "is_signatory", "email", "phone"),
+        DETAILS: ("delegation", "name", "position", "rank", "is_head", "is_signatory", "source", "email", "phone"),
         CLEARANCE: ("accreditation_status", "clearance_status"),
     },
     "delegations.fullpowers": {

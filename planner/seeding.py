@@ -19,8 +19,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_countries import countries
 
-from ceremony.models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, Venue
-from delegations.models import Delegation, State
+from ceremony.models import (
+    Agency,
+    Ceremony,
+    KeyFigure,
+    Milestone,
+    Official,
+    OfficialTitle,
+    Room,
+    ScheduleItem,
+    Source,
+    Venue,
+)
+from delegations.models import Delegate, Delegation, State
 
 DEFAULT_SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 
@@ -36,10 +47,11 @@ class Kind:
     table: str
     file: str
     model: type
-    key: tuple  # fields that identify a row across runs
+    key: tuple  # fields that identify a row across runs (one left out of a row counts as empty)
     required: tuple
     optional: tuple = ()
-    foreign: dict = field(default_factory=dict)  # field -> (model, key field)
+    # field -> (model, key field), or (model, (key fields)) for a value written "a/b", e.g. "hanoi-2025/VN"
+    foreign: dict = field(default_factory=dict)
     many: dict = field(default_factory=dict)  # m2m field -> (model, key field)
     decimals: tuple = ()
 
@@ -75,9 +87,19 @@ KINDS = [
         "agencies.toml",
         Official,
         key=("key",),
-        required=("key", "agency", "name", "title"),
-        optional=("title_vi", "order", "source"),
+        required=("key", "agency", "name"),
+        optional=("order", "source"),
         foreign={"agency": (Agency, "code"), "source": (Source, "key")},
+    ),
+    Kind(
+        "titles",
+        "agencies.toml",
+        OfficialTitle,
+        # A title with no recorded start is the one a database migrated from undated titles already has.
+        key=("official", "held_from"),
+        required=("official", "title", "source"),
+        optional=("title_vi", "held_from", "held_until"),
+        foreign={"official": (Official, "key"), "source": (Source, "key")},
     ),
     Kind(
         "venues",
@@ -146,8 +168,17 @@ KINDS = [
         Delegation,
         key=("ceremony", "country"),
         required=("ceremony", "country", "kind", "status"),
-        optional=("name", "intends_to_sign", "signing_order", "notes"),
-        foreign={"ceremony": (Ceremony, "slug")},
+        optional=("name", "intends_to_sign", "signing_order", "notes", "source"),
+        foreign={"ceremony": (Ceremony, "slug"), "source": (Source, "key")},
+    ),
+    Kind(
+        "delegates",
+        "ceremony.toml",
+        Delegate,
+        key=("delegation", "name"),
+        required=("delegation", "name", "rank", "source"),
+        optional=("position", "is_head", "is_signatory"),
+        foreign={"delegation": (Delegation, ("ceremony__slug", "country")), "source": (Source, "key")},
     ),
     Kind(
         "milestones",
@@ -155,8 +186,8 @@ KINDS = [
         Milestone,
         key=("ceremony", "key"),
         required=("key", "ceremony", "date", "title", "source"),
-        optional=("date_precision", "title_vi", "description", "description_vi", "place", "place_vi"),
-        foreign={"ceremony": (Ceremony, "slug"), "source": (Source, "key")},
+        optional=("date_precision", "title_vi", "description", "description_vi", "place", "place_vi", "official"),
+        foreign={"ceremony": (Ceremony, "slug"), "official": (Official, "key"), "source": (Source, "key")},
     ),
     Kind(
         "figures",
@@ -217,13 +248,20 @@ class Loader:
         self._cache = {}
 
     def _where(self, kind, index, row):
-        label = ", ".join(f"{k} {row[k]!r}" for k in kind.key if k in row)
+        label = ", ".join(
+            f"{k} {row[k]!r}" if isinstance(row[k], str) else f"{k} {row[k]}" for k in kind.key if k in row
+        )
         return f"{kind.file}: {kind.table}[{index}]" + (f" ({label})" if label else "")
 
     def _resolve(self, model, key_field, value, where, name):
         cache = self._cache.setdefault((model, key_field), {})
         if value not in cache:
-            cache[value] = model.objects.filter(**{key_field: value}).first()
+            fields = key_field if isinstance(key_field, tuple) else (key_field,)
+            parts = str(value).split("/") if len(fields) > 1 else [value]
+            if len(parts) != len(fields):
+                written = "/".join(field.split("__")[0] for field in fields)
+                raise SeedError(f"{where}: {name} is written {written}, not {value!r}.")
+            cache[value] = model.objects.filter(**dict(zip(fields, parts, strict=True))).first()
         if cache[value] is None:
             raise SeedError(f"{where}: {name} refers to unknown {model._meta.verbose_name} {value!r}.")
         return cache[value]
@@ -262,7 +300,7 @@ class Loader:
         if "country" in values and values["country"] not in countries:
             raise SeedError(f"{where}: unknown country code {values['country']!r} (use ISO 3166-1 alpha-2, e.g. VN).")
 
-        lookup = {name: values[name] for name in kind.key}
+        lookup = {name: values.get(name) for name in kind.key}
         obj = kind.model.objects.filter(**lookup).first()
         if obj is None:
             obj = kind.model(**values)

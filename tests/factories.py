@@ -6,7 +6,18 @@ import zoneinfo
 import factory
 
 from ceremony.enums import AgencyKind, ItemKind, ItemStatus, RoomKind, Visibility
-from ceremony.models import Agency, Ceremony, KeyFigure, Milestone, Official, Room, ScheduleItem, Source, Venue
+from ceremony.models import (
+    Agency,
+    Ceremony,
+    KeyFigure,
+    Milestone,
+    Official,
+    OfficialTitle,
+    Room,
+    ScheduleItem,
+    Source,
+    Venue,
+)
 from delegations.enums import DelegationKind, Membership, Rank
 from delegations.models import Delegate, Delegation, FullPowers, State
 
@@ -46,7 +57,18 @@ class OfficialFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"official-{n}")
     agency = factory.SubFactory(AgencyFactory)
     name = factory.Sequence(lambda n: f"Official {n}")
+
+
+class OfficialTitleFactory(factory.django.DjangoModelFactory):
+    """A title held since a day no source records, and still held."""
+
+    class Meta:
+        model = OfficialTitle
+
+    official = factory.SubFactory(OfficialFactory)
     title = "Deputy Minister"
+    title_vi = "Thứ trưởng"
+    source = factory.SubFactory(SourceFactory)
 
 
 class VenueFactory(factory.django.DjangoModelFactory):

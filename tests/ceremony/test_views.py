@@ -118,7 +118,7 @@ def test_programme_without_a_ceremony_is_a_friendly_404(client, db):
 
 
 def test_about_shows_milestones_and_figures_with_sources(client, seeded, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(6):
         response = client.get("/about/")
     text = response.content.decode()
     assert "78.44 million" in text
@@ -128,22 +128,80 @@ def test_about_shows_milestones_and_figures_with_sources(client, seeded, django_
     assert "24 December 2024" in text
     assert '<time datetime="2022-01-01">2022</time>' in text  # known to the year only
     assert 'href="https://undocs.org/A/RES/74/247"' in text
-    assert text.count("Source:") == 15  # nine figures and six milestones
+    assert text.count("Source:") == 18  # ten figures, two officials and six milestones
 
 
 def test_about_query_count_does_not_grow(client, seeded, django_assert_num_queries):
     from ceremony.models import Ceremony
-    from tests.factories import KeyFigureFactory, MilestoneFactory
+    from tests.factories import KeyFigureFactory, MilestoneFactory, OfficialFactory, OfficialTitleFactory
 
     ceremony = Ceremony.objects.current()
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(6):
         small = client.get("/about/").content.decode()
-    MilestoneFactory.create_batch(20, ceremony=ceremony)
+    MilestoneFactory.create_batch(20, ceremony=ceremony, official=OfficialFactory())
     KeyFigureFactory.create_batch(20, ceremony=ceremony)
-    with django_assert_num_queries(3):
+    for official in OfficialFactory.create_batch(5):
+        OfficialTitleFactory(official=official)
+    with django_assert_num_queries(6):
         large = client.get("/about/").content.decode()
 
-    assert (small.count("Source:"), large.count("Source:")) == (15, 55)
+    assert (small.count("Source:"), large.count("Source:")) == (18, 63)
+
+
+PRESS_CONFERENCE_URL = (
+    "https://en.cand.com.vn/politics/highlights-of-the-signing-ceremony-of-the-hanoi-convention-i606865"
+)
+
+
+def test_about_shows_72_signed_in_hanoi_with_the_press_conference_and_its_date(client, seeded):
+    text = client.get("/about/").content.decode()
+    assert '<div class="figure-value">72</div>' in text
+    assert (
+        "states signed the Convention in Hanoi, 64 of them on the first day (other reports give other counts)" in text
+    )
+    assert (
+        f'25–26 October 2025, announced on 26 October 2025 · Source: <a href="{PRESS_CONFERENCE_URL}" rel="noopener">'
+        "Press conference of the Ministry of Public Security and the Ministry of Foreign Affairs on the outcome of the "
+        "signing ceremony (Hanoi, 26 October 2025)</a> (Ministry of Public Security and Ministry of Foreign Affairs, "
+        "as reported by Công an nhân dân), 26 October 2025"
+    ) in text
+
+
+def test_about_in_vietnamese_shows_72_signed_in_hanoi_with_the_press_conference_and_its_date(client, seeded):
+    client.cookies["django_language"] = "vi"
+    text = client.get("/about/").content.decode()
+    assert '<div class="figure-value">72</div>' in text
+    assert "quốc gia đã ký Công ước tại Hà Nội, 64 quốc gia trong ngày đầu (các nguồn tin khác nêu số khác)" in text
+    assert (
+        f'25–26/10/2025, công bố ngày 26/10/2025 · Nguồn: <a href="{PRESS_CONFERENCE_URL}" rel="noopener">'
+        "Họp báo quốc tế của Bộ Công an và Bộ Ngoại giao thông báo kết quả Lễ mở ký Công ước (Hà Nội, 26/10/2025)"
+        "</a> (Ministry of Public Security and Ministry of Foreign Affairs, as reported by Công an nhân dân), "
+        "26 tháng 10 năm 2025"
+    ) in text
+
+
+def test_about_names_each_milestones_official_with_the_title_held_that_day(client, seeded):
+    text = re.sub(r"<[^>]+>", "", client.get("/about/").content.decode())
+    assert (
+        "For Viet Nam: Bùi Thanh Sơn, Deputy Prime Minister and Minister of Foreign Affairs (title held that day:"
+        in text
+    )
+    assert "For Viet Nam: Nguyễn Minh Vũ, Permanent Deputy Minister of Foreign Affairs (title held that day:" in text
+    assert "Deputy Minister of Foreign Affairs Nguyễn Minh Vũ on" in text  # the article's own title, as it is
+
+
+def test_about_names_the_hosts_officials_with_the_titles_held_at_the_ceremony(client, seeded):
+    text = re.sub(r"<[^>]+>", "", client.get("/about/").content.decode())
+    assert "Each with the title held on 25 October 2025." in text
+    assert "Bùi Thanh Sơn, Deputy Prime Minister, Chair of the Steering Committee for the Signing Ceremony" in text
+    assert "Bùi Thanh Sơn, Deputy Prime Minister and Minister of Foreign Affairs" not in text.split("The road to")[0]
+
+
+def test_about_in_vietnamese_names_officials_with_their_vietnamese_titles_of_the_day(client, seeded):
+    client.cookies["django_language"] = "vi"
+    text = re.sub(r"<[^>]+>", "", client.get("/about/").content.decode())
+    assert "Bùi Thanh Sơn, Phó Thủ tướng Chính phủ, Bộ trưởng Bộ Ngoại giao" in text  # 24 December 2024
+    assert "Bùi Thanh Sơn, Phó Thủ tướng Chính phủ, Trưởng Ban Chỉ đạo Lễ mở ký Công ước Hà Nội" in text  # the ceremony
 
 
 def test_about_in_vietnamese_groups_digits_the_vietnamese_way(client, seeded):

@@ -50,6 +50,7 @@ from tests.factories import (
     KeyFigureFactory,
     MilestoneFactory,
     OfficialFactory,
+    OfficialTitleFactory,
     RoomFactory,
     ScheduleItemFactory,
     SourceFactory,
@@ -58,7 +59,7 @@ from tests.factories import (
     hanoi,
 )
 
-CEREMONY_NAME = "Signing Ceremony of the United Nations Convention against Cybercrime"
+CEREMONY_NAME = "Signing Ceremony and High-level Conference of the United Nations Convention against Cybercrime"
 PUBLISHED = [Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED]
 PUBLISHED_ONE = (
     "This item is published (public or shown to delegations) and cannot be deleted: "
@@ -167,7 +168,7 @@ def test_schedule_changelist_shows_items_in_ceremony_time(admin_client, seeded, 
     # Keyed by the English title: each row shows it, then the Vietnamese beneath.
     rows = {row["titles"].split("\n")[0]: row for row in changelist_rows(response)}
 
-    assert len(rows) == 11
+    assert len(rows) == 12
     assert rows["Opening of the signing ceremony and opening speeches"] == {
         "titles": "Opening of the signing ceremony and opening speeches\n"
         "Khai mạc Lễ mở ký và các bài phát biểu khai mạc",
@@ -542,7 +543,9 @@ def full_powers(ceremony, numbers):
 
 
 def officials(ceremony, numbers):
-    OfficialFactory.create_batch(len(numbers))
+    for official in OfficialFactory.create_batch(len(numbers)):
+        OfficialTitleFactory(official=official, held_until=dt.date(2025, 1, 1))
+        OfficialTitleFactory(official=official, held_from=dt.date(2025, 1, 1))
 
 
 def rooms(ceremony, numbers):
@@ -603,7 +606,7 @@ CHANGELIST_QUERIES = [
     (Delegate, delegates, 7),
     (FullPowers, full_powers, 7),
     (Signatory, full_powers, 7),
-    (Official, officials, 7),
+    (Official, officials, 8),  # one more than before: the titles held, in one prefetch
     (Room, rooms, 7),
     (Agency, agencies, 6),
     (Milestone, milestones, 9),

@@ -172,3 +172,30 @@ def test_a_database_of_the_old_graph_keeps_its_invitations_history_tokens_and_pu
     extra = Invitation.objects.create(item_id=meeting.pk, delegation_id=france.pk)
     assert extra.pk > invitation.pk + 1
     assert Invitation.history.filter(id=extra.pk).count() == 1  # its own record, nobody else's
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_officials_undated_title_becomes_a_title_held_since_an_unrecorded_day():
+    from ceremony.models import OfficialTitle
+
+    before = [
+        ("ceremony", "0015_official_titles_held_for_dates"),
+        ("delegations", "0007_invitations_and_signing_slots"),
+    ]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    source = old.get_model("ceremony", "Source").objects.create(key="article", kind="article", title="An interview")
+    agency = old.get_model("ceremony", "Agency").objects.create(code="mofa", name="Ministry of Foreign Affairs")
+    Official = old.get_model("ceremony", "Official")
+    Official.objects.create(
+        key="minister", agency=agency, name="Trần Văn A", title="Minister", title_vi="Bộ trưởng", source=source
+    )
+    Official.objects.create(key="untitled", agency=agency, name="Lê Thị B", title="")
+
+    _today()
+
+    titles = OfficialTitle.objects.values_list(
+        "official__key", "title", "title_vi", "held_from", "held_until", "source"
+    )
+    assert list(titles) == [("minister", "Minister", "Bộ trưởng", None, None, source.pk)]
