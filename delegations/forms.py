@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,7 @@ from ceremony.stale_edits import DELEGATION, StaleEditForm, StaleEditFormSetMixi
 from ceremony.times import long_date, time_range
 
 from .enums import AccreditationStatus, ClearanceStatus, DelegationStatus
-from .models import Delegate, Delegation, SigningSlot
+from .models import Delegate, Delegation, Signature, SigningSlot
 from .signing import signs
 
 # Organizers own the status once the delegation has arrived or left, and every field not listed here:
@@ -69,12 +70,24 @@ class OneHeadFormSet(StaleEditFormSetMixin, BaseInlineFormSet):
         ),
     }
 
+    def get_queryset(self):
+        # Whether a member signed comes with the rows, not a query per member.
+        signed = Signature.objects.filter(signatory=OuterRef("pk"))
+        return super().get_queryset().annotate(has_signed=Exists(signed))
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
-        if form.instance.pk and form.instance.is_signatory and "DELETE" in form.fields:
-            # Removing the signatory would take their full powers with them: organizers do that.
-            form.fields["DELETE"].disabled = True
-            form.fields["DELETE"].help_text = _("This member signs the Convention: protocol staff change this.")
+        if form.instance.pk and "DELETE" in form.fields:
+            if getattr(form.instance, "has_signed", False):
+                # The record of the signing names them (delegations.signatures): it outlives any change of signatory.
+                form.fields["DELETE"].disabled = True
+                form.fields["DELETE"].help_text = _(
+                    "This member signed the Convention: the record of the signing keeps them."
+                )
+            elif form.instance.is_signatory:
+                # Removing the signatory would take their full powers with them: organizers do that.
+                form.fields["DELETE"].disabled = True
+                form.fields["DELETE"].help_text = _("This member signs the Convention: protocol staff change this.")
         name = self._pk_field.name
         field = form.fields[name]
         form.fields[name] = LoadedObjectField(

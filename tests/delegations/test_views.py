@@ -11,8 +11,15 @@ from django.utils import timezone
 from ceremony.enums import ItemKind, Visibility
 from ceremony.models import ScheduleItem
 from ceremony.stale_edits import latest_versions
-from delegations.enums import AccreditationStatus, ClearanceStatus, DelegationStatus, Rank
-from delegations.models import Delegate, Delegation, SigningSlot
+from delegations.enums import (
+    AccreditationStatus,
+    ClearanceStatus,
+    DelegationStatus,
+    PowersBasis,
+    Rank,
+    SignatureOutcome,
+)
+from delegations.models import Delegate, Delegation, Signature, SigningSlot
 from delegations.services import delegation_issue_token
 from delegations.views import SELF_SERVICE_REASON
 from tests.adminpages import plain
@@ -592,6 +599,30 @@ def test_form_cannot_remove_the_signatory(client, world, signatory):
 
     signatory.refresh_from_db()  # still there, with the full powers protocol staff verified
     assert signatory.full_powers.verification_status == "verified"
+    assert Delegation.objects.get(pk=world.alpha.pk).hotel == "Hotel Metropole"
+
+
+def test_form_cannot_remove_a_member_who_signed_even_once_no_longer_the_signatory(client, world, signatory):
+    Signature.objects.create(
+        ceremony=world.alpha.ceremony,
+        delegation=world.alpha,
+        outcome=SignatureOutcome.SIGNED,
+        signed_at=hanoi(25, 10),
+        signatory=signatory,
+        powers_basis=PowersBasis.FULL_POWERS,
+        full_powers=signatory.full_powers,
+    )
+    Delegate.objects.filter(pk=signatory.pk).update(is_signatory=False)  # Protocol named someone else since
+    text = client.get(edit_url(world.alpha_token)).content.decode()
+    assert re.search(r'<input[^>]*name="members-1-DELETE"[^>]*disabled', text)
+    assert "This member signed the Convention: the record of the signing keeps them." in html.unescape(text)
+
+    data = form_data(world.alpha, hotel="Hotel Metropole", **{"members-1-DELETE": "on"})
+    data.pop("members-1-is_signatory", None)
+    response = client.post(edit_url(world.alpha_token), data)
+
+    assert response.status_code == 302  # not a 500 from the protected signature record
+    assert Delegate.objects.filter(pk=signatory.pk).exists()
     assert Delegation.objects.get(pk=world.alpha.pk).hotel == "Hotel Metropole"
 
 
