@@ -343,6 +343,8 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # The ceremony's own address, when its record has none: the sender of mail and the ORGANIZER of calendar
 # events whose lead agency has no address (RFC 5546 §3.2.1). Development uses an example.org address.
 PLANNER_CONTACT_EMAIL = os.environ.get("PLANNER_CONTACT_EMAIL", "ceremony@example.org" if DEBUG else "").strip()
+# A change digest goes out once an item has been quiet this long, so a burst of edits makes one message.
+PLANNER_DIGEST_QUIET_MINUTES = int(os.environ.get("PLANNER_DIGEST_QUIET_MINUTES", "5"))
 POST_OFFICE = {
     "BACKENDS": {
         "default": os.environ.get(
