@@ -53,6 +53,7 @@ def clock(moment):
 def readers(world):
     """The world with addresses: France reads English, Japan Vietnamese; an officer of MPS and one of MOFA."""
     world.ceremony.contact_email = "protocol@hanoi.example"
+    world.ceremony.city_vi = "Hà Nội"
     world.ceremony.save()
     world.alpha.contact_email = ALPHA
     world.alpha.save()
@@ -116,7 +117,7 @@ def test_a_burst_of_edits_makes_one_message_per_reader_once_quiet(readers):
         "  Time: Sat 25 Oct, 08:00–08:30 → Sat 25 Oct, 08:45–09:15\n"
         "  Room: Plenary Hall → Room 201\n"
         "\n"
-        "Times are Hanoi time (Asia/Ho_Chi_Minh, UTC+07:00).\n"
+        "All times are Hanoi time (Asia/Ho_Chi_Minh, UTC+07:00).\n"
         "\n"
         "Each item's calendar file is attached: open it to update the event in your calendar. Your delegation's "
         "page and calendar always show the programme as it stands; open them with the link you were given.\n"
@@ -213,13 +214,13 @@ def test_a_vietnamese_delegation_reads_vietnamese(readers):
     assert email.message == (
         "Kính gửi Nhật Bản,\n"
         "\n"
-        "Hoạt động sau của Lễ ký Hà Nội đã thay đổi:\n"
+        "1 hoạt động của Lễ ký Hà Nội đã thay đổi:\n"
         "\n"
         "* Khai mạc\n"
         "  Giờ: Thứ 7 25 Tháng 10, 09:00–10:30 → Thứ 7 25 Tháng 10, 09:30–11:00\n"
         "  Phòng: Hội trường → không có phòng\n"
         "\n"
-        "Giờ ghi theo giờ Hà Nội (Asia/Ho_Chi_Minh, UTC+07:00).\n"
+        "Mọi thời gian đều theo giờ Hà Nội (Asia/Ho_Chi_Minh, UTC+07:00).\n"
         "\n"
         "Tệp lịch của từng hoạt động được đính kèm: mở tệp để cập nhật sự kiện trong lịch của quý vị. Trang và "
         "lịch của đoàn luôn cho thấy chương trình hiện tại; hãy mở chúng bằng đường liên kết quý vị đã được cấp.\n"
