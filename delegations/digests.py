@@ -67,7 +67,8 @@ def record_moves(sender, *, moves, user=None, **kwargs):
                 )
             )
         else:
-            notice.changed_at, notice.changed_by = now, user
+            # Never before the burst's first change, even if the clock stepped back meanwhile.
+            notice.changed_at, notice.changed_by = max(now, notice.first_changed_at), user
             extended.append(notice)
     ChangeNotice.objects.bulk_create(new)
     ChangeNotice.objects.bulk_update(extended, ["changed_at", "changed_by"])

@@ -409,3 +409,12 @@ def test_an_imported_move_opens_a_notice_naming_the_importer(admin_client, admin
         hanoi(25, 10, 30),
         admin_user,
     )
+
+
+def test_a_clock_stepped_back_during_a_burst_keeps_the_notice_valid(readers):
+    with clock(START):
+        later(readers.items.briefing)
+    with clock(START - dt.timedelta(minutes=1)):  # NTP stepped the clock back
+        later(readers.items.briefing)
+    notice = ChangeNotice.objects.get()
+    assert (notice.first_changed_at, notice.changed_at) == (START, START)
