@@ -440,13 +440,22 @@ class ChangeNotice(models.Model):
     Written in the transaction of the change (ceremony.signals.items_moved). Edits that follow within the quiet time
     join the open notice: it keeps the values from before the first of them and moves ``changed_at`` to the last.
     Once told (or found to have come back to where it was), ``sent_at`` closes it and the next change opens another.
+    Only the planner writes notices: no field is for a person to edit.
     """
 
     item = models.ForeignKey(
-        ScheduleItem, verbose_name=_("schedule item"), on_delete=models.CASCADE, related_name="change_notices"
+        ScheduleItem,
+        verbose_name=_("schedule item"),
+        on_delete=models.CASCADE,
+        related_name="change_notices",
+        editable=False,
     )
-    old_starts_at = models.DateTimeField(_("start before"), help_text=_("Before the first change of the burst."))
-    old_ends_at = models.DateTimeField(_("end before"), help_text=_("Before the first change of the burst."))
+    old_starts_at = models.DateTimeField(
+        _("start before"), help_text=_("Before the first change of the burst."), editable=False
+    )
+    old_ends_at = models.DateTimeField(
+        _("end before"), help_text=_("Before the first change of the burst."), editable=False
+    )
     old_room = models.ForeignKey(
         Room,
         verbose_name=_("room before"),
@@ -455,16 +464,22 @@ class ChangeNotice(models.Model):
         null=True,
         blank=True,
         help_text=_("Before the first change of the burst; empty for none."),
+        editable=False,
     )
     old_status = models.CharField(
         _("status before"),
         max_length=20,
         choices=ItemStatus.choices,
         help_text=_("Before the first change of the burst."),
+        editable=False,
     )
-    first_changed_at = models.DateTimeField(_("first change"), help_text=_("When the burst of changes began."))
+    first_changed_at = models.DateTimeField(
+        _("first change"), help_text=_("When the burst of changes began."), editable=False
+    )
     changed_at = models.DateTimeField(
-        _("last change"), help_text=_("The digest goes out once the item has been quiet for a few minutes after it.")
+        _("last change"),
+        help_text=_("The digest goes out once the item has been quiet for a few minutes after it."),
+        editable=False,
     )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -473,9 +488,14 @@ class ChangeNotice(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        editable=False,
     )
     sent_at = models.DateTimeField(
-        _("told"), null=True, blank=True, help_text=_("When the digest was written to the outbox; empty while pending.")
+        _("told"),
+        null=True,
+        blank=True,
+        help_text=_("When the digest was written to the outbox; empty while pending."),
+        editable=False,
     )
 
     class Meta:
