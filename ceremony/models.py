@@ -36,6 +36,7 @@ from .fields import (
     day_range_error,
     plausible_day_error,
 )
+from .signals import send_moves
 from .text import PrintableTextMixin
 from .times import day_span, offset
 
@@ -610,6 +611,13 @@ class ScheduleItemQuerySet(LockingDeleteQuerySet):
         )
         return self.filter(Q(lead_agency_id=agency.pk) | models.Exists(supported))
 
+    def agency_pairs(self):
+        """``for_agency`` read the other way round: the pairs (item pk, agency pk) of each of these items and each
+        agency that leads or supports it, in two queries."""
+        led = self.exclude(lead_agency_id=None).order_by().values_list("pk", "lead_agency_id")
+        supported = ScheduleItem.supporting_agencies.through.objects.filter(scheduleitem_id__in=self.values("pk"))
+        return {*led, *supported.values_list("scheduleitem_id", "agency_id")}
+
 
 # The many-to-many relations recorded in each version of an item (who is invited is the delegations app's:
 # its Invitation keeps its own history).
@@ -687,13 +695,20 @@ class ScheduleItem(PrintableTextMixin, Bilingual, models.Model):
             # Compare with the row as stored now, locked, not with what this instance loaded:
             # an edit saved in between must neither hide a change nor swallow a bump.
             stored = (
-                type(self).objects.select_for_update().filter(pk=self.pk).values("sequence", *SEQUENCED_FIELDS).first()
+                type(self)
+                .objects.select_for_update()
+                .filter(pk=self.pk)
+                .values("pk", "sequence", *SEQUENCED_FIELDS)
+                .first()
             )
             if stored is not None:
                 self.sequence = sequence_after_save(stored, self)
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "sequence"}
-            return super().save(*args, **kwargs)
+            saved = super().save(*args, **kwargs)
+            if stored is not None and self.sequence != stored["sequence"]:
+                send_moves(type(self), stored_rows=[stored], user=getattr(self, "_history_user", None))
+            return saved
 
     def delete(self, *args, **kwargs):
         _refuse_published([self.title] if self.was_ever_published else [])

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from .enums import ItemStatus
-from .models import Official, OfficialTitle, ScheduleItem
+from .models import Official, OfficialTitle, ScheduleItem, StaffMember
 from .times import day_span, in_zone, time_range
 
 
@@ -244,3 +244,18 @@ def changes_since(items, moment):
         .select_related("room")
     }
     return [Change(item, before.get(item.pk)) for item in changed]
+
+
+def staff_seeing(items):
+    """The staff members with an address whose calendar shows some of ``items`` (their agency leads or supports
+    them), each with the pks of those items: ``[(member, {item pk, ...}), ...]``, in three queries."""
+    by_agency = {}
+    for item_pk, agency_pk in items.agency_pairs():
+        by_agency.setdefault(agency_pk, set()).add(item_pk)
+    members = (
+        StaffMember.objects.filter(agency_id__in=by_agency, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user", "agency")
+        .order_by("pk")
+    )
+    return [(member, by_agency[member.agency_id]) for member in members]

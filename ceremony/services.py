@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from .bulk import insert_rows
 from .enums import ItemStatus
 from .feeds_state import feeds_touch
-from .models import ITEM_HISTORY_M2M, Ceremony, ScheduleItem, StaffMember
+from .models import ITEM_HISTORY_M2M, SEQUENCED_FIELDS, Ceremony, ScheduleItem, StaffMember
+from .signals import send_moves
 from .tokens import new_token
 
 CANCELLED_REASON = "Cancelled"
@@ -27,7 +28,8 @@ def schedule_items_cancel(*, items, user=None):
     to_cancel = ScheduleItem.objects.filter(pk__in=pks).exclude(status=ItemStatus.CANCELLED)
     ceremony_ids = list(to_cancel.order_by().values_list("ceremony_id", flat=True).distinct())
     Ceremony.objects.lock(ceremony_ids)  # before the items: the lock order of every writer
-    cancelled_pks = list(to_cancel.values_list("pk", flat=True))
+    stored = list(to_cancel.values("pk", *SEQUENCED_FIELDS))
+    cancelled_pks = [row["pk"] for row in stored]
     count = to_cancel.update(status=ItemStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=timezone.now())
     # A queryset update sends no signals: record the history and move the feeds' ETags here.
     records = ScheduleItem.history.bulk_history_create(
@@ -38,6 +40,7 @@ def schedule_items_cancel(*, items, user=None):
     )
     record_item_m2m_history(records)
     feeds_touch(ceremony_ids=ceremony_ids)
+    send_moves(ScheduleItem, stored_rows=stored, user=user)
     return count
 
 

@@ -38,6 +38,7 @@ from .models import SEQUENCED_FIELDS, Agency, Ceremony, Room, ScheduleItem, sequ
 from .roles import item_kinds
 from .services import record_item_m2m_history
 from .sheet_import import IMPORT_REASON, BulkImportResource, StaleSheet
+from .signals import send_moves
 from .times import minutes_with_offset
 
 
@@ -365,11 +366,17 @@ class ScheduleItemResource(PlannerResource):
         stored = ScheduleItem.objects.select_for_update().filter(pk__in=changed).order_by("pk")
         stored = stored.values("pk", "sequence", *SEQUENCED_FIELDS)
         found = 0
+        self.moved = []
         for row in stored:
             changed[row["pk"]].sequence = sequence_after_save(row, changed[row["pk"]])
             found += 1
+            if changed[row["pk"]].sequence != row["sequence"]:
+                self.moved.append(row)
         if found != len(changed):
             raise StaleSheet("an item was deleted")
+
+    def after_write(self, plans):
+        send_moves(ScheduleItem, stored_rows=self.moved, user=self.user)
 
     def extra_update_fields(self, plan):
         return ("sequence",)

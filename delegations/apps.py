@@ -8,15 +8,17 @@ class DelegationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from ceremony import conflicts, feeds, feeds_state
+        from ceremony import conflicts, feeds, feeds_state, signals
 
         from . import conflicts as delegation_conflicts
-        from . import invitations, mail, roles  # noqa: F401 - roles adds the delegations rules to the role table
+        from . import digests, invitations, mail, roles  # noqa: F401 - roles adds the delegations rules to the role table
         from .feeds import delegation_reads_item
         from .models import Delegation, Invitation
 
         invitations.connect()
         mail.connect()  # Protocol hears at once of a delegation that stops signing or changes who signs
+        # A moved item's change digest is written in the transaction that moves it.
+        signals.items_moved.connect(digests.record_moves, dispatch_uid="change_digests")
         if delegation_reads_item not in feeds.item_readers:
             feeds.item_readers.append(delegation_reads_item)
         # A delegation's calendar shows its name and its invited items: both move the ceremony's feeds.

@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 from .models import Invitation
 
 
-def _acting_user():
+def acting_user():
     """The signed-in user of the request being served, if any (simple-history's middleware keeps the request)."""
     request = getattr(HistoricalRecords.context, "request", None)
     user = getattr(request, "user", None)
@@ -26,7 +26,7 @@ def invitations_create(pairs, *, user=None, reason=None):
     invitations = [Invitation(item_id=item, delegation_id=delegation) for item, delegation in pairs]
     if invitations:
         bulk_create_with_history(
-            invitations, Invitation, default_user=user or _acting_user(), default_change_reason=reason
+            invitations, Invitation, default_user=user or acting_user(), default_change_reason=reason
         )
     return invitations
 
@@ -41,7 +41,7 @@ def _record_added(sender, instance, action, reverse, pk_set, **kwargs):
         else Q(delegation_id=instance.pk, item_id__in=pk_set)
     )
     added = list(Invitation.objects.filter(pairs))
-    Invitation.history.bulk_history_create(added, default_user=_acting_user())
+    Invitation.history.bulk_history_create(added, default_user=acting_user())
 
 
 def connect():

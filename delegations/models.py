@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from ceremony.enums import Language
+from ceremony.enums import ItemStatus, Language
 from ceremony.fields import AwareDateTimeField, PlausibleConstraint
-from ceremony.models import Ceremony, LockingDeleteQuerySet, ScheduleItem, Source
+from ceremony.models import Ceremony, LockingDeleteQuerySet, Room, ScheduleItem, Source
 from ceremony.text import PrintableTextMixin
 
 from .enums import (
@@ -664,3 +664,83 @@ class Entry(models.Model):
 
     def __str__(self):
         return f"{self.delegate} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class ChangeNotice(models.Model):
+    """A schedule item whose time, room or status changed, waiting to be told in a change digest (delegations.digests).
+
+    Written in the transaction of the change (ceremony.signals.items_moved). Edits that follow within the quiet time
+    join the open notice: it keeps the values from before the first of them and moves ``changed_at`` to the last.
+    Once told (or found to have come back to where it was), ``sent_at`` closes it and the next change opens another.
+    Only the planner writes notices: no field is for a person to edit.
+    """
+
+    item = models.ForeignKey(
+        ScheduleItem,
+        verbose_name=_("schedule item"),
+        on_delete=models.CASCADE,
+        related_name="change_notices",
+        editable=False,
+    )
+    old_starts_at = models.DateTimeField(
+        _("start before"), help_text=_("Before the first change of the burst."), editable=False
+    )
+    old_ends_at = models.DateTimeField(
+        _("end before"), help_text=_("Before the first change of the burst."), editable=False
+    )
+    old_room = models.ForeignKey(
+        Room,
+        verbose_name=_("room before"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Before the first change of the burst; empty for none."),
+        editable=False,
+    )
+    old_status = models.CharField(
+        _("status before"),
+        max_length=20,
+        choices=ItemStatus.choices,
+        help_text=_("Before the first change of the burst."),
+        editable=False,
+    )
+    first_changed_at = models.DateTimeField(
+        _("first change"), help_text=_("When the burst of changes began."), editable=False
+    )
+    changed_at = models.DateTimeField(
+        _("last change"),
+        help_text=_("The digest goes out once the item has been quiet for a few minutes after it."),
+        editable=False,
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    sent_at = models.DateTimeField(
+        _("told"),
+        null=True,
+        blank=True,
+        help_text=_("When the digest was written to the outbox; empty while pending."),
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("change notice")
+        verbose_name_plural = _("change notices")
+        ordering = ["changed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["item"], condition=Q(sent_at=None), name="one_open_change_notice_per_item"),
+            models.CheckConstraint(
+                condition=Q(changed_at__gte=models.F("first_changed_at")), name="change_notice_last_after_first"
+            ),
+        ]
+        indexes = [models.Index(fields=["changed_at"], condition=Q(sent_at=None), name="change_notice_pending")]
+
+    def __str__(self):
+        return str(self.item)

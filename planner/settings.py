@@ -348,8 +348,11 @@ PLANNER_SITE_URL = os.environ.get(
     "PLANNER_SITE_URL",
     "http://127.0.0.1:8000" if DEBUG else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else ""),
 ).strip()
-# Functions (dotted paths) the mail worker calls at each run before delivering, to queue what has become due.
-PLANNER_MAIL_PREPARE = []
+# Functions (dotted paths) the mail worker calls at each run before delivering, to queue what has become due:
+# the change digests whose items have been quiet long enough.
+PLANNER_MAIL_PREPARE = ["delegations.digests.flush_due"]
+# A change digest goes out once an item has been quiet this long, so a burst of edits makes one message.
+PLANNER_DIGEST_QUIET_MINUTES = int(os.environ.get("PLANNER_DIGEST_QUIET_MINUTES", "5"))
 POST_OFFICE = {
     "BACKENDS": {
         "default": os.environ.get(
