@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ceremony', '0013_contact_email_and_mail_language'),
-        ('delegations', '0008_delegation_mail_language'),
+        ('delegations', '0011_seeded_delegations_cite_sources'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
