@@ -291,7 +291,10 @@ def test_seed_loads_viet_nam_as_host_signing_first(seeded):
     assert delegation.signing_order == 1
     assert delegation.intends_to_sign
     assert delegation.status == "confirmed"
-    assert delegation.source.key == "nld-viet-nam-signs-2025-10-25"
+    # The row says Viet Nam signs first: its source says Viet Nam was the first signatory.
+    assert delegation.source.key == "vov-first-signatory-2025-10-25"
+    assert "first signatory" in delegation.source.note
+    assert delegation.source.published_on == dt.date(2025, 10, 25)
 
 
 def test_seed_loads_viet_nams_signatory_the_minister_of_public_security(seeded):
@@ -548,6 +551,7 @@ def test_seed_update_brings_a_database_seeded_from_the_old_files_to_the_record_w
         "steering-committee-2025-10",
         "vna-signing-opens-2025-10-25",
         "nld-viet-nam-signs-2025-10-25",
+        "vov-first-signatory-2025-10-25",
         "press-conference-2025-10-26",
     }
     new_sources.delete()
@@ -558,7 +562,7 @@ def test_seed_update_brings_a_database_seeded_from_the_old_files_to_the_record_w
     assert seeded_values() == expected
     assert row_counts() == counts
     assert (report["titles"]["updated"], report["titles"]["created"]) == (2, 2)
-    assert (report["sources"]["created"], report["items"]["created"], report["delegates"]["created"]) == (6, 1, 1)
+    assert (report["sources"]["created"], report["items"]["created"], report["delegates"]["created"]) == (7, 1, 1)
     bui = Official.objects.get(key="bui-thanh-son")
     assert bui.described_on(dt.date(2025, 10, 25)) == (
         "Bùi Thanh Sơn, Deputy Prime Minister, Chair of the Steering Committee for the Signing Ceremony"
