@@ -106,7 +106,7 @@ def test_postgresql_round_trip_loses_nothing(tmp_path):
     finally:
         with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    assert Delegate.objects.count() == 1
+    assert Delegate.objects.count() == 2  # the seeded signatory and the member added: the live database is as it was
 
 
 # --- snapshots that cannot be restored ------------------------------------------------------------------------------
