@@ -462,7 +462,7 @@ class SignatureQuerySet(models.QuerySet):
         return self.filter(outcome=SignatureOutcome.SIGNED).order_by("signed_at", "pk")
 
 
-class Signature(models.Model):
+class Signature(PrintableTextMixin, models.Model):
     """What happened when a delegation was called to the signing table: it signed (when, by whom, on what
     authority) or it was deferred. One record per delegation per ceremony; corrections change it, with the reason
     in its history (delegations.signatures)."""
