@@ -225,7 +225,7 @@ def test_a_vietnamese_delegation_reads_vietnamese(readers):
         "Tệp lịch của từng hoạt động được đính kèm: mở tệp để cập nhật sự kiện trong lịch của quý vị. Trang và "
         "lịch của đoàn luôn cho thấy chương trình hiện tại; hãy mở chúng bằng đường liên kết quý vị đã được cấp.\n"
         "\n"
-        "Mọi câu hỏi: xin trả lời thư này, hoặc viết cho protocol@hanoi.example.\n"
+        "Mọi câu hỏi: hãy trả lời thư này, hoặc viết tới protocol@hanoi.example.\n"
         "\n"
         "Ban tổ chức Lễ ký Hà Nội\n"
     )
@@ -346,11 +346,9 @@ def _flush_queries(world, *, items, delegations, prefix):
     with CaptureQueriesContext(connection) as queries:
         queued = flush_due(now=START + QUIET)
     sql = [q["sql"] for q in queries.captured_queries]
-    return (
-        queued,
-        [s for s in sql if "post_office" not in s],
-        len(sql) - len([s for s in sql if "post_office" not in s]),
-    )
+    # Writing a message: the outbox's own rows, and the look-up of its address among those that bounced.
+    writing = [s for s in sql if "post_office" in s or "ceremony_undeliverableaddress" in s]
+    return queued, [s for s in sql if s not in writing], len(writing)
 
 
 def test_flush_reads_in_a_constant_number_of_queries(readers):
@@ -364,7 +362,7 @@ def test_flush_reads_in_a_constant_number_of_queries(readers):
     assert queued == 8
     assert len(reads) == count
     # Writing each message costs the same few statements for it and for each attachment, whatever the rest.
-    assert (writes, more_writes) == (3 * 2 + 3 * 2, 8 * 2 + 8 * 6)
+    assert (writes, more_writes) == (3 * 3 + 3 * 2, 8 * 3 + 8 * 6)
 
 
 @pytest.mark.django_db(transaction=True)
