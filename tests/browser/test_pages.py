@@ -137,7 +137,7 @@ def test_edit_form_refuses_then_saves(page, live_server, seeded_live, viet_nam, 
     delegation, token = viet_nam
     page_url = f"{live_server.url}/d/{token}/"
     assert delegation.hotel == ""
-    assert delegation.members.count() == 0
+    assert list(delegation.members.values_list("name", flat=True)) == ["Lương Tam Quang"]  # seeded, signs
     page.goto(page_url + "edit/")
 
     # Departure before arrival, a broken address, and a new member in the empty extra form.
@@ -145,8 +145,8 @@ def test_edit_form_refuses_then_saves(page, live_server, seeded_live, viet_nam, 
     page.fill("#id_arrival_at", "2025-10-24T10:00")
     page.fill("#id_departure_at", "2025-10-23T18:00")
     page.fill("#id_contact_email", "protocol-at-mofa")
-    page.fill("#id_members-0-name", "Nguyễn Văn Nam")
-    page.fill("#id_members-0-position", "Deputy Minister of Foreign Affairs")
+    page.fill("#id_members-1-name", "Nguyễn Văn Nam")
+    page.fill("#id_members-1-position", "Deputy Minister of Foreign Affairs")
     shot("filled")
     submit(page, page.locator("main form button[type=submit]"))
 
@@ -158,14 +158,14 @@ def test_edit_form_refuses_then_saves(page, live_server, seeded_live, viet_nam, 
     expect(page).to_have_url(page_url + "edit/")
     # What was typed is kept for the correction.
     expect(page.locator("#id_arrival_at")).to_have_value("2025-10-24T10:00")
-    expect(page.locator("#id_members-0-name")).to_have_value("Nguyễn Văn Nam")
+    expect(page.locator("#id_members-1-name")).to_have_value("Nguyễn Văn Nam")
     assert page.evaluate(NO_HORIZONTAL_SCROLL), "the form with errors scrolls sideways on a phone"
     shot("errors")
 
     delegation.refresh_from_db()
     assert (delegation.hotel, delegation.arrival_at, delegation.departure_at) == ("", None, None)
     assert delegation.contact_email != "protocol-at-mofa"
-    assert delegation.members.count() == 0
+    assert delegation.members.count() == 1
 
     page.fill("#id_departure_at", "2025-10-27T15:30")
     page.fill("#id_contact_email", "protocol@mofa.gov.vn")
@@ -184,8 +184,9 @@ def test_edit_form_refuses_then_saves(page, live_server, seeded_live, viet_nam, 
     assert delegation.arrival_at == hanoi(24, 10)
     assert delegation.departure_at == hanoi(27, 15, 30)
     assert delegation.contact_email == "protocol@mofa.gov.vn"
-    assert [(m.name, m.position) for m in delegation.members.all()] == [
-        ("Nguyễn Văn Nam", "Deputy Minister of Foreign Affairs")
+    assert [(m.name, m.position) for m in delegation.members.order_by("pk")] == [
+        ("Lương Tam Quang", "Minister of Public Security"),
+        ("Nguyễn Văn Nam", "Deputy Minister of Foreign Affairs"),
     ]
 
 

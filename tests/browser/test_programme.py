@@ -108,7 +108,12 @@ def test_day_tabs_and_search_as_you_type(open_programme, screen, language):
     page.locator(f"#day-tabs a[href='{DAY_26}']").click()
     expect(page).to_have_url(re.compile(r"/\?day=2025-10-26$"))
     expect(current_tab(page)).to_have_attribute("href", DAY_26)
-    assert item_ids(page) == ["hanoi-2025-plenary-2", "hanoi-2025-closing", "hanoi-2025-press-conference"]
+    assert item_ids(page) == [
+        "hanoi-2025-plenary-2",
+        "hanoi-2025-signing-day-2",
+        "hanoi-2025-closing",
+        "hanoi-2025-press-conference",
+    ]
 
     search = page.locator("#filter-q")
     search.press_sequentially(TEXT[language]["press"], delay=40)
@@ -119,7 +124,7 @@ def test_day_tabs_and_search_as_you_type(open_programme, screen, language):
     expect(page.locator("#day-tabs a[href*='day=2025-10-25']")).to_contain_text("(0)")  # the tabs count the search
 
     search.fill("")
-    expect(page.locator("#programme-results li[id^='item-']")).to_have_count(3)
+    expect(page.locator("#programme-results li[id^='item-']")).to_have_count(4)
     page.select_option("#filter-kind", "closing")
     expect(page).to_have_url(re.compile(r"/\?day=2025-10-26&kind=closing$"))
     expect(page.locator("#programme-results li[id^='item-']")).to_have_count(1)
@@ -141,7 +146,12 @@ def test_tabs_search_and_zone_without_javascript(open_programme, screen, languag
     expect(current_tab(page)).to_have_attribute("href", DAY_26)
     page.fill("#filter-q", TEXT[language]["press"])
     page.select_option("#filter-tz", "Asia/Tokyo")
-    assert item_ids(page) == ["hanoi-2025-plenary-2", "hanoi-2025-closing", "hanoi-2025-press-conference"]
+    assert item_ids(page) == [
+        "hanoi-2025-plenary-2",
+        "hanoi-2025-signing-day-2",
+        "hanoi-2025-closing",
+        "hanoi-2025-press-conference",
+    ]
 
     page.locator("#filter-submit").click()
     page.wait_for_url(TOKYO)

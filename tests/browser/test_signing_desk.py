@@ -7,11 +7,11 @@ from playwright.sync_api import expect
 
 from ceremony.enums import ItemStatus
 from ceremony.models import ScheduleItem
-from delegations.enums import Rank
+from delegations.enums import Rank, VerificationStatus
 from delegations.models import Delegation
 from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, SCREENSHOTS
 from tests.browser.test_pages import NO_HORIZONTAL_SCROLL, submit, switch_language
-from tests.factories import DelegateFactory, DelegationFactory
+from tests.factories import DelegateFactory, DelegationFactory, FullPowersFactory
 
 pytestmark = pytest.mark.browser
 
@@ -39,9 +39,12 @@ WORDS = {
 
 @pytest.fixture
 def signing_delegations(seeded_live):
-    """Viet Nam (seeded, the host) and three more delegations, each with its head of state as signatory."""
+    """Viet Nam (seeded, the host, with its seeded signatory, whose full powers are verified here) and three more
+    delegations, each with its head of state as signatory."""
     viet_nam = Delegation.objects.get(ceremony=seeded_live, country="VN")
-    DelegateFactory(delegation=viet_nam, is_signatory=True, rank=Rank.HEAD_OF_STATE, name="Lương Cường")
+    FullPowersFactory(
+        signatory=viet_nam.members.get(is_signatory=True), verification_status=VerificationStatus.VERIFIED
+    )
     for code, name in [("AF", "Afghanistan"), ("MX", "Mexico"), ("ZA", "South Africa")]:
         delegation = DelegationFactory(ceremony=seeded_live, country=code, name=name, intends_to_sign=True)
         DelegateFactory(delegation=delegation, is_signatory=True, rank=Rank.HEAD_OF_STATE, name=f"Head of {name}")
