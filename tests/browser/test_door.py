@@ -53,6 +53,9 @@ def test_checking_in_by_typing_the_id_on_a_phone(page, live_server, logged_in, s
     expect(page.get_by_role("alert").locator(".door-verdict")).to_have_text(
         re.compile(r"^Already inside since \d\d:\d\d \(Asia/Ho_Chi_Minh\)$")
     )
+    # The orange answer names the zone in big letters: it wraps on a phone rather than push the page sideways
+    # (which zoomed the phone out and sent the next tap on "Check in" to the label above it).
+    assert page.evaluate(NO_HORIZONTAL_SCROLL), "the 'already inside' answer scrolls sideways on a phone"
     shot("inside")
 
     page.get_by_label("Badge id").fill("NOT-A-BADGE")
