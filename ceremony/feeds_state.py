@@ -57,6 +57,19 @@ def follow_rows(model):
         signal.connect(_touch_ceremonies, sender=model, dispatch_uid=uid)
 
 
+def _touch_item_ceremony(sender, instance, **kwargs):
+    from .models import ScheduleItem
+
+    feeds_touch(ceremony_ids=ScheduleItem.objects.filter(pk=instance.item_id).values("ceremony_id"))
+
+
+def follow_item_rows(model):
+    """The calendars of an item's ceremony change with every saved or deleted row of ``model`` (which names the
+    item as ``item``): for rows written one by one rather than through a many-to-many manager."""
+    for signal in (post_save, post_delete):
+        signal.connect(_touch_item_ceremony, sender=model, dispatch_uid=f"feeds_rows_{model._meta.label_lower}")
+
+
 def follow_item_relation(through):
     """The calendars change with each change of the many-to-many relation ``through`` of schedule items."""
     m2m_changed.connect(_touch_item_relation, sender=through, dispatch_uid=f"feeds_{through._meta.label_lower}")

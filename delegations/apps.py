@@ -24,6 +24,7 @@ class DelegationsConfig(AppConfig):
         # A delegation's calendar shows its name and its invited items: both move the ceremony's feeds.
         feeds_state.follow_rows(Delegation)
         feeds_state.follow_item_relation(Invitation)
+        feeds_state.follow_item_rows(Invitation)  # one by one: an item's inline of invitations in the admin
         # The delegation rules run with the programme's, sharing one read of the delegations' data per check.
         for rule, label, check in delegation_conflicts.RULES:
             conflicts.register(rule, label, check, load=delegation_conflicts.delegation_data)
