@@ -10,6 +10,8 @@ feeds adds an ``item_readers`` function, which says whether a request may read a
 """
 
 import hashlib
+import logging
+import time
 
 from django.core.cache import cache
 from django.db.models import Subquery
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .enums import Visibility
-from .ical import build_calendar
+from .ical import build_calendar, build_feed
 from .models import Ceremony, ScheduleItem, StaffMember
 from .private_links import private_link
 from .tokens import find_by_token
@@ -32,6 +34,12 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 FORMAT_VERSION = "2"
 LANGUAGES = ("en", "vi")
 CACHE_SECONDS = 24 * 3600
+# While one process builds a calendar, others asked for it wait for its copy rather than build it again, up to
+# this long (a build takes well under a second; a crashed builder's claim lapses after BUILD_CLAIM_SECONDS).
+BUILD_WAIT_SECONDS = 5
+BUILD_CLAIM_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 
 
 def feed_language(request):
@@ -60,6 +68,35 @@ def feed_validators(*parts, changed_at):
     return _validators(*parts, changed_at=changed_at)
 
 
+def _build_once(key, *, build, lang, name):
+    """Build the calendar kept under ``key``, once among all processes that share the cache.
+
+    After an edit, the calendar apps polling every feed ask at about the same time: the first to claim the build
+    makes it, the others wait for its copy (or build their own if it takes too long).
+    """
+    claim = f"{key}:building"
+    claimed = cache.add(claim, 1, timeout=BUILD_CLAIM_SECONDS)
+    if not claimed:
+        deadline = time.monotonic() + BUILD_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            body = cache.get(key)
+            if body is not None:
+                return body
+    started = time.perf_counter()
+    try:
+        with translation.override(lang):
+            body = build()
+        cache.set(key, body, timeout=CACHE_SECONDS)
+    finally:
+        if claimed:
+            cache.delete(claim)
+    logger.info(
+        "Built the %s calendar (%s) in %.0f ms, %d bytes", name, lang, 1000 * (time.perf_counter() - started), len(body)
+    )
+    return body
+
+
 def calendar_response(request, *parts, changed_at, build, lang, private, filename=None):
     """The HTTP answer for a calendar: a 304 when the client's copy is current, else the text ``build()`` returns,
     in ``lang``, cached until the next change.
@@ -76,9 +113,7 @@ def calendar_response(request, *parts, changed_at, build, lang, private, filenam
         key = f"feed:{etag}:{request.scheme}:{request.get_host()}"
         body = cache.get(key)
         if body is None:
-            with translation.override(lang):
-                body = build()
-            cache.set(key, body, timeout=CACHE_SECONDS)
+            body = _build_once(key, build=build, lang=lang, name=parts[0])
         response = HttpResponse(b"" if request.method == "HEAD" else body, content_type=CONTENT_TYPE)
         response["Content-Length"] = str(len(body))
         if filename:
@@ -91,6 +126,12 @@ def calendar_response(request, *parts, changed_at, build, lang, private, filenam
     else:
         patch_cache_control(response, public=True, max_age=300)
     return response
+
+
+def item_url(request):
+    """``url_for`` of a feed whose events link to their own download, ``/items/<uid>.ics`` on the site asked."""
+    pattern = request.build_absolute_uri(reverse("ceremony:item-ics", args=["UID"]))
+    return lambda item: pattern.replace("UID", item.uid)
 
 
 def _current_stamp():
@@ -108,11 +149,14 @@ def programme(request):
 
     def build():
         items = ScheduleItem.objects.filter(ceremony=ceremony).public().for_calendar()
-        return build_calendar(
+        host = request.get_host()
+        return build_feed(
             ceremony=ceremony,
             items=items,
             name=ceremony.localized("name"),
-            url_for=lambda item: request.build_absolute_uri(reverse("ceremony:item-ics", args=[item.uid])),
+            url_for=item_url(request),
+            variant=lambda uid, visibility: host,
+            store=cache,
         )
 
     return calendar_response(
@@ -180,13 +224,15 @@ def staff_calendar(request, token):
         ceremony = Ceremony.objects.get(pk=member.ceremony_pk)
         items = ScheduleItem.objects.filter(ceremony=ceremony).for_agency(member.agency).for_calendar()
         with_name = _("%(ceremony)s — %(agency)s")
-        return build_calendar(
+        # Events link to the item's page in the admin, by its pk (which every event's stamp holds).
+        change = request.build_absolute_uri(reverse("admin:ceremony_scheduleitem_change", args=[0]))
+        return build_feed(
             ceremony=ceremony,
             items=items,
             name=with_name % {"ceremony": ceremony.localized("name"), "agency": member.agency.localized("name")},
-            url_for=lambda item: request.build_absolute_uri(
-                reverse("admin:ceremony_scheduleitem_change", args=[item.pk])
-            ),
+            url_for=lambda item: change.replace("/0/", f"/{item.pk}/"),
+            variant=lambda uid, visibility: change,
+            store=cache,
         )
 
     parts = ("staff", member.pk, member.agency_id, lang, member.ceremony_pk)

@@ -1,13 +1,13 @@
 """A delegation's calendar, and the item links in it, built on the programme's calendar HTTP (ceremony.feeds)."""
 
+from django.core.cache import cache
 from django.http import Http404
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from ceremony.enums import Visibility
-from ceremony.feeds import calendar_response, feed_language
-from ceremony.ical import build_calendar
+from ceremony.feeds import calendar_response, feed_language, item_url
+from ceremony.ical import build_feed
 from ceremony.models import ScheduleItem
 from ceremony.private_links import private_link
 from ceremony.tokens import DELEGATION, find_by_token, item_link_holder, item_link_key, item_link_valid
@@ -46,21 +46,31 @@ def delegation_calendar(request, token):
 
     def build():
         items = items_visible_to(delegation).for_calendar()
-        item_url = reverse("ceremony:item-ics", args=["UID"])
+        download = item_url(request)
 
         def url_for(item):
-            url = request.build_absolute_uri(item_url.replace("UID", item.uid))
+            url = download(item)
             if item.visibility == Visibility.PUBLIC:
                 return url
             # Never the token itself: it also opens the delegation's form, and events get forwarded.
             return f"{url}?key={item_link_key(uid=item.uid, kind=DELEGATION, holder=delegation)}"
 
+        # A public event is the programme's own, shared with it; the others carry this delegation's key, which its
+        # token makes.
+        host = request.get_host()
+        own = f"{host}|{delegation.pk}|{delegation.token_hash}"
+
+        def variant(uid, visibility):
+            return host if visibility == Visibility.PUBLIC else own
+
         with_name = _("%(ceremony)s — %(delegation)s")
-        return build_calendar(
+        return build_feed(
             ceremony=ceremony,
             items=items,
             name=with_name % {"ceremony": ceremony.localized("name"), "delegation": delegation.name},
             url_for=url_for,
+            variant=variant,
+            store=cache,
         )
 
     parts = ("delegation", delegation.pk, lang)
