@@ -16,6 +16,9 @@ Environment variables:
 ``DATABASE_URL``
     Any URL that dj-database-url reads, e.g. ``postgres://user@host:5432/planner``.
     Defaults to SQLite in ``data/planner.sqlite3``.
+``REDIS_URL``
+    A Redis server (``redis://127.0.0.1:6379/0``) that every app server and worker shares as the cache of built
+    calendars and pages. Without it each process keeps its own copies in memory, which is right for one process.
 ``PLANNER_REQUIRE_2FA``
     Development only (``1`` to ask organizers for a second factor there too); always on when debug is off.
 ``PLANNER_SECURITY_CONTACT``
@@ -187,13 +190,21 @@ def _databases():
 
 DATABASES = _databases()
 
-# Feeds keep each built calendar under its ETag; a per-process memory cache is enough for that.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 500},
-    }
-}
+
+def _caches():
+    """Built calendars (under their ETag) and each event's text (ceremony.ical.build_feed) are kept here.
+
+    With ``REDIS_URL`` every app server shares one copy, so a calendar changed by an edit is built once for all of
+    them; without it each process keeps its own, in memory.
+    """
+    url = os.environ.get("REDIS_URL", "").strip()
+    if url:
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    # An entry per event, per language and per feed that links it its own way: room for a large ceremony's.
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 30_000}}}
+
+
+CACHES = _caches()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
