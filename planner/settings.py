@@ -198,6 +198,8 @@ def _caches():
     them; without it each process keeps its own, in memory.
     """
     url = os.environ.get("REDIS_URL", "").strip()
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"REDIS_URL must be a redis://, rediss:// or unix:// address, not {url!r}.")
     if url:
         return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
     # An entry per event, per language and per feed that links it its own way: room for a large ceremony's.

@@ -14,13 +14,17 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
     "print(json.dumps({'debug': settings.DEBUG, 'key': settings.SECRET_KEY, 'hosts': settings.ALLOWED_HOSTS, "
-    "'engine': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME'])}))"
+    "'engine': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME']), "
+    "'cache': settings.CACHES['default']['BACKEND'], 'cache_at': settings.CACHES['default'].get('LOCATION')}))"
 )
+
+
+OURS = ("DJANGO_", "DATABASE_URL", "PLANNER_", "REDIS_URL")  # the planner's variables
 
 
 def run_settings(tmp_path, **env):
     """Import planner.settings in a fresh interpreter with only the given planner variables."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PLANNER_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
     clean.update({"DJANGO_SETTINGS_MODULE": "planner.settings", "PLANNER_DATA_DIR": str(tmp_path / "data")}, **env)
     return subprocess.run(
         [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
@@ -76,6 +80,23 @@ def test_database_url_selects_postgresql(tmp_path):
     assert values["name"] == "planner"
 
 
+def test_each_process_keeps_its_own_cache_without_redis_url(tmp_path):
+    values = json.loads(run_settings(tmp_path, DJANGO_DEBUG="1").stdout)
+    assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_redis_url_makes_every_server_share_one_cache(tmp_path):
+    values = json.loads(run_settings(tmp_path, DJANGO_DEBUG="1", REDIS_URL=" redis://cache.example:6379/2 ").stdout)
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache_at"] == "redis://cache.example:6379/2"
+
+
+def test_a_redis_url_that_is_not_one_is_refused_at_start(tmp_path):
+    result = run_settings(tmp_path, DJANGO_DEBUG="1", REDIS_URL="cache.example:6379")
+    assert result.returncode != 0
+    assert "REDIS_URL must be a redis://, rediss:// or unix:// address, not 'cache.example:6379'." in result.stderr
+
+
 def test_an_unreadable_debug_value_is_refused(tmp_path):
     result = run_settings(tmp_path, DJANGO_DEBUG="maybe")
     assert result.returncode != 0
@@ -99,7 +120,7 @@ SQLITE_PROBE = (
 def test_sqlite_file_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     # The suite's own SQLite database lives in memory, where WAL does not apply: read the file the planner opens
     # by default (no DATABASE_URL), in a fresh interpreter.
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PLANNER_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
     clean.update(DJANGO_SETTINGS_MODULE="planner.settings", PLANNER_DATA_DIR=str(tmp_path / "data"), DJANGO_DEBUG="1")
     result = subprocess.run(
         [sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
