@@ -10,8 +10,6 @@ feeds adds an ``item_readers`` function, which says whether a request may read a
 """
 
 import hashlib
-import logging
-import time
 
 from django.core.cache import cache
 from django.db.models import Subquery
@@ -25,6 +23,7 @@ from django.views.decorators.http import require_safe
 
 from .enums import Visibility
 from .ical import build_calendar, build_feed
+from .kept import kept_copy
 from .models import Ceremony, ScheduleItem, StaffMember
 from .private_links import private_link
 from .tokens import find_by_token
@@ -33,13 +32,6 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Bump when the builder's output changes for the same data, so cached copies are replaced.
 FORMAT_VERSION = "2"
 LANGUAGES = ("en", "vi")
-CACHE_SECONDS = 24 * 3600
-# While one process builds a calendar, others asked for it wait for its copy rather than build it again, up to
-# this long (a build takes well under a second; a crashed builder's claim lapses after BUILD_CLAIM_SECONDS).
-BUILD_WAIT_SECONDS = 5
-BUILD_CLAIM_SECONDS = 30
-
-logger = logging.getLogger(__name__)
 
 
 def feed_language(request):
@@ -68,35 +60,6 @@ def feed_validators(*parts, changed_at):
     return _validators(*parts, changed_at=changed_at)
 
 
-def _build_once(key, *, build, lang, name):
-    """Build the calendar kept under ``key``, once among all processes that share the cache.
-
-    After an edit, the calendar apps polling every feed ask at about the same time: the first to claim the build
-    makes it, the others wait for its copy (or build their own if it takes too long).
-    """
-    claim = f"{key}:building"
-    claimed = cache.add(claim, 1, timeout=BUILD_CLAIM_SECONDS)
-    if not claimed:
-        deadline = time.monotonic() + BUILD_WAIT_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(0.02)
-            body = cache.get(key)
-            if body is not None:
-                return body
-    started = time.perf_counter()
-    try:
-        with translation.override(lang):
-            body = build()
-        cache.set(key, body, timeout=CACHE_SECONDS)
-    finally:
-        if claimed:
-            cache.delete(claim)
-    logger.info(
-        "Built the %s calendar (%s) in %.0f ms, %d bytes", name, lang, 1000 * (time.perf_counter() - started), len(body)
-    )
-    return body
-
-
 def calendar_response(request, *parts, changed_at, build, lang, private, filename=None):
     """The HTTP answer for a calendar: a 304 when the client's copy is current, else the text ``build()`` returns,
     in ``lang``, cached until the next change.
@@ -109,11 +72,15 @@ def calendar_response(request, *parts, changed_at, build, lang, private, filenam
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         # Equal validators mean equal bytes, so a body built once serves every poll until the next change.
-        # Event URLs are absolute, hence the host in the key.
-        key = f"feed:{etag}:{request.scheme}:{request.get_host()}"
-        body = cache.get(key)
-        if body is None:
-            body = _build_once(key, build=build, lang=lang, name=parts[0])
+        # Event URLs are absolute, hence the site's address in the key.
+        feed = ":".join(str(part) for part in (FORMAT_VERSION, *parts, request.scheme, request.get_host()))
+        key = f"feed:{hashlib.sha256(feed.encode()).hexdigest()[:40]}"
+
+        def build_in_language():
+            with translation.override(lang):
+                return build()
+
+        body = kept_copy(key, version=etag, build=build_in_language, what=f"the {parts[0]} calendar ({lang})")
         response = HttpResponse(b"" if request.method == "HEAD" else body, content_type=CONTENT_TYPE)
         response["Content-Length"] = str(len(body))
         if filename:

@@ -36,8 +36,9 @@ PRODID = "-//Hanoi Convention ceremony planner//EN"
 REFRESH = datetime.timedelta(hours=1)
 # Bump when an event's text changes for the same data (a new property, a new wording), so kept texts are replaced.
 EVENT_FORMAT = "1"
-# How long an event's text is kept unused; every feed that shows the event keeps it fresh.
-EVENT_SECONDS = 7 * 24 * 3600
+# How long an event's text is kept; after that its next feed serialises it again. Texts of events that changed
+# since are never asked for again, and go then.
+EVENT_SECONDS = 2 * 24 * 3600
 # When more events than this are missing from the cache, the feed's own query loads them all (one query either
 # way; a list of thousands of ids is a long statement for nothing).
 PICK_AT_MOST = 500
