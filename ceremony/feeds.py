@@ -122,7 +122,7 @@ def programme(request):
             items=items,
             name=ceremony.localized("name"),
             url_for=item_url(request),
-            variant=lambda uid, visibility: host,
+            variant=lambda visibility: host,
             store=cache,
         )
 
@@ -198,7 +198,7 @@ def staff_calendar(request, token):
             items=items,
             name=with_name % {"ceremony": ceremony.localized("name"), "agency": member.agency.localized("name")},
             url_for=lambda item: change.replace("/0/", f"/{item.pk}/"),
-            variant=lambda uid, visibility: change,
+            variant=lambda visibility: change,
             store=cache,
         )
 

@@ -25,6 +25,7 @@ import hashlib
 import re
 from typing import NamedTuple
 
+from django.db.models import CharField, Max, Min
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -179,15 +180,16 @@ def _calendar(ceremony, name):
     return calendar
 
 
-def _zone_range(ceremony, spans):
-    """The first and last day whose zone rules a calendar of events over ``spans`` (start, end) carries: a year
-    either side of the events and the ceremony's days, enough for any app, deterministic for equal data."""
+def _zone_range(ceremony, first, last):
+    """The first and last day whose zone rules a calendar carries, for events from the instant ``first`` to
+    ``last`` (None when it has none): a year either side of those and of the ceremony's days, enough for any app,
+    deterministic for equal data."""
     zone = ceremony.zone
-    first, last = ceremony.first_day, ceremony.last_day
-    for starts_at, ends_at in spans:
-        first = min(first, starts_at.astimezone(zone).date())
-        last = max(last, ends_at.astimezone(zone).date())
-    return first - datetime.timedelta(days=366), last + datetime.timedelta(days=366)
+    first_day, last_day = ceremony.first_day, ceremony.last_day
+    if first is not None:
+        first_day = min(first_day, first.astimezone(zone).date())
+        last_day = max(last_day, last.astimezone(zone).date())
+    return first_day - datetime.timedelta(days=366), last_day + datetime.timedelta(days=366)
 
 
 def build_calendar(*, ceremony, items, name, url_for=None):
@@ -201,42 +203,28 @@ def build_calendar(*, ceremony, items, name, url_for=None):
     items = list(items)
     for item in items:
         calendar.add_component(_event(item, url=url_for(item) if url_for else None, kinds=kinds))
-    first, last = _zone_range(ceremony, ((item.starts_at, item.ends_at) for item in items))
-    calendar.add_missing_timezones(first_date=first, last_date=last)
+    first = min((item.starts_at for item in items), default=None)
+    last = max((item.ends_at for item in items), default=None)
+    calendar.add_missing_timezones(*_zone_range(ceremony, first, last))
     return calendar.to_ical()
 
 
 # A feed assembled from kept texts -----------------------------------------------------------------------------
 
 
-class _Stamp(NamedTuple):
-    """What makes an event's text, beside the calendar's language and ceremony: read from a row or an item."""
-
-    pk: int
-    uid: str
-    visibility: str
-    lead_agency_id: int | None
-    # The latest change of the item, its room, the room's venue and its lead agency: every edit moves it.
-    changed: datetime.datetime
-
-
-def _stamp_of(item):
-    room = item.room if item.room_id else None
-    shown = (item, room, room and room.venue, item.lead_agency if item.lead_agency_id else None)
-    changed = max(obj.updated_at for obj in shown if obj is not None)
-    return _Stamp(item.pk, item.uid, item.visibility, item.lead_agency_id, changed)
+# The latest change of an item, its room, the room's venue and its lead agency: every edit of what an event shows
+# moves it. Compared as the database gives it (text in SQLite), not read as a time: a key needs only a value that
+# moves, and reading thousands of times costs more than building the few events that changed.
+_CHANGED = Greatest(
+    "updated_at",
+    *(Coalesce(f"{relation}__updated_at", "updated_at") for relation in ("room", "room__venue", "lead_agency")),
+    output_field=CharField(),
+)
 
 
 def _stamps(items):
-    """``items``' stamps and times, in the feed's order, read in one query without loading the items."""
-    changed = Greatest(
-        "updated_at",
-        *(Coalesce(f"{relation}__updated_at", "updated_at") for relation in ("room", "room__venue", "lead_agency")),
-    )
-    rows = items.annotate(_changed=changed).values_list(
-        "pk", "uid", "visibility", "lead_agency_id", "_changed", "starts_at", "ends_at"
-    )
-    return [(_Stamp(*row[:5]), row[5], row[6]) for row in rows]
+    """For each of ``items``, in the feed's order: (pk, visibility, lead agency, change stamp), in one query."""
+    return list(items.annotate(_changed=_CHANGED).values_list("pk", "visibility", "lead_agency_id", "_changed"))
 
 
 def _setting(ceremony):
@@ -258,9 +246,19 @@ def _setting(ceremony):
     )
 
 
-def _key(setting, stamp, variant):
-    text = f"{setting}|{stamp.pk}|{stamp.uid}|{stamp.visibility}|{stamp.lead_agency_id}|{stamp.changed.timestamp()}"
-    return f"ical-event:{hashlib.blake2b(f'{text}|{variant}'.encode(), digest_size=20).hexdigest()}"
+# Event texts this process has made or fetched, by their key: looked up before the shared cache, thousands in a
+# millisecond. Keys name everything a text shows, so an entry is never stale; the dict is emptied when full.
+_texts = {}
+TEXTS_HELD = 50_000
+
+
+def forget_texts():
+    """Empty this process's event texts (tests, benchmarks of a build from nothing)."""
+    _texts.clear()
+
+
+def _shared_key(key):
+    return f"ical-event:{hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest()}"
 
 
 @functools.lru_cache(maxsize=64)
@@ -280,41 +278,56 @@ def _event_text(item, *, url, kinds):
 
 def build_feed(*, ceremony, items, name, url_for, variant, store):
     """The bytes :func:`build_calendar` gives for the queryset ``items``, each event's text kept in ``store`` (a
-    Django cache) and reused while nothing it shows changes.
+    Django cache, shared by all processes) and in this process, and reused while nothing it shows changes.
 
-    ``url_for(item)`` gives an event's URL, and ``variant(uid, visibility)`` names what that URL depends on
-    besides the item (the site's address, a delegation's key), cheaply, for every event of the feed: events that
-    differ in nothing else share one kept text between feeds (a public item in the programme and in each
-    delegation's calendar).
+    ``url_for(item)`` gives an event's URL, and ``variant(visibility)`` names what that URL depends on besides the
+    item (the site's address, a delegation's key): events that differ in nothing else share one kept text between
+    feeds (a public item in the programme and in each delegation's calendar).
     """
     setting = _setting(ceremony)
-    rows = _stamps(items)
-    keys = [_key(setting, stamp, variant(stamp.uid, stamp.visibility)) for stamp, _, _ in rows]
-    texts = store.get_many(keys)
-    missing = {stamp.pk for (stamp, _, _), key in zip(rows, keys, strict=True) if key not in texts}
+    keys = [(setting, *stamp, variant(stamp[1])) for stamp in _stamps(items)]
+    found = {key: _texts[key] for key in keys if key in _texts}
     made = {}
-    if missing:
-        kinds = _kinds()
-        loaded = items.filter(pk__in=missing) if len(missing) <= PICK_AT_MOST else items
-        fresh = {}
-        for item in loaded:
-            if item.pk in missing:
-                # Keyed by the item as loaded: if it changed since the stamps were read, its new text goes under
-                # its new key.
-                made[item.pk] = fresh[_key(setting, _stamp_of(item), variant(item.uid, item.visibility))] = _event_text(
-                    item, url=url_for(item), kinds=kinds
-                )
-        store.set_many(fresh, timeout=EVENT_SECONDS)
-
-    events, spans, zoned = [], [], False
-    for (stamp, starts_at, ends_at), key in zip(rows, keys, strict=True):
-        text = texts.get(key) or made.get(stamp.pk)
-        if text is None:
-            continue  # deleted since the stamps were read
-        zoned = zoned or text[0]
-        events.append(text[1])
-        spans.append((starts_at, ends_at))
+    if len(found) < len(keys):
+        missing = [key for key in keys if key not in found]
+        shared = store.get_many([_shared_key(key) for key in missing])
+        for key in missing:
+            text = shared.get(_shared_key(key))
+            if text is not None:
+                found[key] = text
+                _keep(key, text)
+        made = _make(ceremony, items, setting, [key for key in missing if key not in found], url_for, variant, store)
+    texts = [found.get(key) or made.get(key[1]) for key in keys]
+    texts = [text for text in texts if text is not None]  # an item deleted since the stamps were read
+    span = items.aggregate(first=Min("starts_at"), last=Max("ends_at"))
+    zone = _zone_text(ceremony.time_zone, *_zone_range(ceremony, span["first"], span["last"]))
     head = _calendar(ceremony, name).to_ical()
     end = b"END:VCALENDAR\r\n"
-    zone = _zone_text(ceremony.time_zone, *_zone_range(ceremony, spans)) if zoned else b""
-    return b"".join([head[: -len(end)], zone, *events, end])
+    zoned = any(text[0] for text in texts)
+    return b"".join([head[: -len(end)], zone if zoned else b"", *(text[1] for text in texts), end])
+
+
+def _keep(key, text):
+    if len(_texts) >= TEXTS_HELD:
+        _texts.clear()
+    _texts[key] = text
+
+
+def _make(ceremony, items, setting, keys, url_for, variant, store):
+    """Serialise the events of ``keys``; their texts by item pk."""
+    if not keys:
+        return {}
+    wanted = {key[1] for key in keys}
+    # One query either way; a list of thousands of ids is a long statement for nothing.
+    loaded = items.filter(pk__in=wanted) if len(wanted) <= PICK_AT_MOST else items
+    kinds, made, fresh = _kinds(), {}, {}
+    for item in loaded.annotate(_changed=_CHANGED):
+        if item.pk in wanted:
+            # Keyed by the item as loaded: if it changed since the stamps were read, its new text goes under its
+            # new key.
+            key = (setting, item.pk, item.visibility, item.lead_agency_id, item._changed, variant(item.visibility))
+            made[item.pk] = text = _event_text(item, url=url_for(item), kinds=kinds)
+            _keep(key, text)
+            fresh[_shared_key(key)] = text
+    store.set_many(fresh, timeout=EVENT_SECONDS)
+    return made

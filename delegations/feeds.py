@@ -60,7 +60,7 @@ def delegation_calendar(request, token):
         host = request.get_host()
         own = f"{host}|{delegation.pk}|{delegation.token_hash}"
 
-        def variant(uid, visibility):
+        def variant(visibility):
             return host if visibility == Visibility.PUBLIC else own
 
         with_name = _("%(ceremony)s — %(delegation)s")

@@ -2,8 +2,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from ceremony.enums import ItemStatus, Visibility
+from ceremony.ical import forget_texts
 from ceremony.models import StaffMember
 from ceremony.services import staff_issue_token
 from delegations.services import delegation_issue_token
@@ -38,12 +40,12 @@ def _english_to_begin_with():
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Built feeds are cached by ETag; each test starts without any."""
-    from django.core.cache import cache
-
+    """Built feeds and event texts are kept (ceremony.kept, ceremony.ical); each test starts without any."""
     cache.clear()
+    forget_texts()
     yield
     cache.clear()
+    forget_texts()
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ def fetch_all(client, world):
 def from_nothing(client, world):
     """Every feed as a server that has kept nothing builds it."""
     cache.clear()
+    ical.forget_texts()
     return fetch_all(client, world)
 
 
