@@ -318,7 +318,6 @@ def _make(ceremony, items, setting, keys, url_for, variant, store):
     if not keys:
         return {}
     wanted = {key[1] for key in keys}
-    # One query either way; a list of thousands of ids is a long statement for nothing.
     loaded = items.filter(pk__in=wanted) if len(wanted) <= PICK_AT_MOST else items
     kinds, made, fresh = _kinds(), {}, {}
     for item in loaded.annotate(_changed=_CHANGED):
