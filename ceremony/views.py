@@ -7,13 +7,14 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import selectors, times
+from . import page_cache, selectors, times
 from .forms import ALL_DAYS, ProgrammeFilterForm
 from .models import Ceremony
 
@@ -50,11 +51,56 @@ class _ProgrammeLinks:
         return self(day=date.isoformat(), kind="", q="", page=page) + f"#item-{item.uid}"
 
 
+#: What a reader chooses in the programme's address; each choice is part of the page's key.
+PROGRAMME_CHOICES = ("day", "kind", "q", "tz", "page")
+
+
 @require_safe
 def programme(request):
-    """The public programme: day tabs, search, a kind, the reader's zone, in pages; now and next during it."""
+    """The public programme: day tabs, search, a kind, the reader's zone, in pages; now and next during it.
+
+    Rendered once per revision of the programme (the ceremony's ``feeds_changed_at``), turn of the clock, language
+    and choice of the reader, and kept (ceremony.page_cache); a warm page and a 304 cost the ceremony's one query.
+    """
     ceremony = _current_ceremony()
     now = timezone.now()
+    stamp = ceremony.feeds_changed_at
+    turn, turned_at = _programme_turn(ceremony, now)
+    choices = [request.GET.get(name, "") for name in PROGRAMME_CHOICES]
+    parts = ("programme", ceremony.pk, stamp.isoformat(), get_language(), request.scheme, request.get_host(), turn)
+    parts = (*parts, *choices)
+
+    def render_page():
+        content = page_cache.kept(parts)
+        if content is None:
+            content, canonical = _programme_content(request, ceremony, now)
+            if canonical:  # an address with nonsense in it is answered, not kept
+                page_cache.keep(parts, content)
+        return render(request, "ceremony/programme.html", {"ceremony": ceremony, "content": content})
+
+    changed_at = max(stamp, turned_at) if turned_at else stamp
+    return page_cache.page_response(request, *parts, changed_at=changed_at, render=render_page)
+
+
+def _programme_turn(ceremony, now):
+    """Which stretch of the ceremony's clock the page is rendered for, and when it began (see
+    ``selectors.programme_turns``); outside the ceremony's days the page does not move with the clock."""
+    first, after = ceremony.bounds()
+    if now < first:
+        return "before", None
+    if now >= after:
+        return "after", after
+    turns = page_cache.kept_or_built(
+        ("programme-turns", ceremony.pk, ceremony.feeds_changed_at.isoformat()),
+        lambda: selectors.programme_turns(ceremony),
+    )
+    return selectors.programme_turn(turns, now)
+
+
+def _programme_content(request, ceremony, now):
+    """The programme's part of the page as the reader chose it, and whether the address said it the usual way
+    (nothing dropped, the page asked for is the page shown), so that it is worth keeping."""
+    page = request.GET.get("page", "")
     filters = ProgrammeFilterForm(request.GET, ceremony=ceremony, default_day=selectors.default_day(ceremony, now))
     chosen = filters.choices()
     result = selectors.public_programme(
@@ -62,7 +108,7 @@ def programme(request):
         day=chosen["day"],
         kind=chosen["kind"],
         words=chosen["q"],
-        page=request.GET.get("page"),
+        page=page,
         now=now,
     )
     reader_zone = chosen["tz"]
@@ -104,7 +150,8 @@ def programme(request):
         ],
         "feed": subscribe_links(request, reverse("ceremony:programme-ics"), lang=get_language()),
     }
-    return render(request, "ceremony/programme.html", context)
+    canonical = not context["problems"] and page in ("", str(shown.number))
+    return render_to_string("ceremony/_programme.html", context), canonical
 
 
 @require_safe
