@@ -1,10 +1,11 @@
 """Pages kept by the data's revision, as the calendars are (ceremony.feeds).
 
-A page comes in two parts. Its heavy part (the programme's items, a delegation's schedule) depends only on the
-data, the clock's turn and what the reader chose (a day, a search, the language), so it is rendered once per
-revision and kept in the cache under a key naming all of these: an edit makes a new key, and the next reader gets
-the new page at once. The shell around it (the header's language form with the reader's CSRF token, messages, what
-is the reader's own) is rendered for each request, and costs no query.
+What a page shows depends on the data, the clock's turn and what the reader chose (a day, a search, the
+language): it is rendered once per revision and kept in the cache under a key naming all of these, so an edit makes
+a new key and the next reader gets the new page at once. What is each reader's own is never kept: a page that is
+the same for everyone but the header's CSRF token is kept whole with a hole where the token goes
+(``render_with_hole``), each request filling in its own; a page with more of the reader's own (a delegation's "what
+changed since your last visit", messages) keeps its heavy parts and renders the rest for each request.
 
 The ETag names the same things and a hash of the reader's CSRF cookie, so a browser's copy stays current only while
 its token still matches; a conditional request is answered from the one query that reads the revision.
@@ -13,6 +14,9 @@ its token still matches; a conditional request is answered from the one query th
 import hashlib
 
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
@@ -47,6 +51,20 @@ def kept_or_built(parts, build):
     """The part kept under ``parts``; else ``build()``, kept."""
     value = kept(parts)
     return keep(parts, build()) if value is None else value
+
+
+#: Where a kept page holds the reader's CSRF token (private-use characters: no text of the page has them).
+TOKEN_HOLE = "\ue000csrf-token\ue000"  # noqa: S105 (a placeholder, not a secret)
+
+
+def render_with_hole(request, template, context):
+    """The page ``render`` would give, with ``TOKEN_HOLE`` where the reader's CSRF token goes."""
+    return render_to_string(template, {**context, "csrf_token": TOKEN_HOLE}, request=request)
+
+
+def filled(request, page):
+    """The response of a page from ``render_with_hole``, with this reader's token."""
+    return HttpResponse(page.replace(TOKEN_HOLE, get_token(request)))
 
 
 def _validators(request, parts, changed_at):

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -51,8 +50,10 @@ class _ProgrammeLinks:
         return self(day=date.isoformat(), kind="", q="", page=page) + f"#item-{item.uid}"
 
 
-#: What a reader chooses in the programme's address; each choice is part of the page's key.
+#: What a reader chooses in the programme's address.
 PROGRAMME_CHOICES = ("day", "kind", "q", "tz", "page")
+#: What the programme's 304 reads of the ceremony: its revision and its days.
+_STAMP_FIELDS = ("pk", "feeds_changed_at", "first_day", "last_day", "time_zone")
 
 
 @require_safe
@@ -60,23 +61,26 @@ def programme(request):
     """The public programme: day tabs, search, a kind, the reader's zone, in pages; now and next during it.
 
     Rendered once per revision of the programme (the ceremony's ``feeds_changed_at``), turn of the clock, language
-    and choice of the reader, and kept (ceremony.page_cache); a warm page and a 304 cost the ceremony's one query.
+    and address, and kept (ceremony.page_cache); a warm page and a 304 cost one light query of the ceremony's row.
     """
-    ceremony = _current_ceremony()
+    ceremony = Ceremony.objects.only(*_STAMP_FIELDS).current()
+    if ceremony is None:
+        raise Http404("No ceremony yet.")
     now = timezone.now()
     stamp = ceremony.feeds_changed_at
     turn, turned_at = _programme_turn(ceremony, now)
-    choices = [request.GET.get(name, "") for name in PROGRAMME_CHOICES]
+    # The whole address: the language form sends the reader back to it.
     parts = ("programme", ceremony.pk, stamp.isoformat(), get_language(), request.scheme, request.get_host(), turn)
-    parts = (*parts, *choices)
+    parts = (*parts, request.get_full_path())
 
     def render_page():
-        content = page_cache.kept(parts)
-        if content is None:
-            content, canonical = _programme_content(request, ceremony, now)
-            if canonical:  # an address with nonsense in it is answered, not kept
-                page_cache.keep(parts, content)
-        return render(request, "ceremony/programme.html", {"ceremony": ceremony, "content": content})
+        page = page_cache.kept(parts)
+        if page is None:
+            context = _programme_context(request, _current_ceremony(), now)
+            page = page_cache.render_with_hole(request, "ceremony/programme.html", context)
+            if _plain_address(request, context):
+                page_cache.keep(parts, page)
+        return page_cache.filled(request, page)
 
     changed_at = max(stamp, turned_at) if turned_at else stamp
     return page_cache.page_response(request, *parts, changed_at=changed_at, render=render_page)
@@ -97,10 +101,8 @@ def _programme_turn(ceremony, now):
     return selectors.programme_turn(turns, now)
 
 
-def _programme_content(request, ceremony, now):
-    """The programme's part of the page as the reader chose it, and whether the address said it the usual way
-    (nothing dropped, the page asked for is the page shown), so that it is worth keeping."""
-    page = request.GET.get("page", "")
+def _programme_context(request, ceremony, now):
+    """What the programme's page shows, as the reader chose it."""
     filters = ProgrammeFilterForm(request.GET, ceremony=ceremony, default_day=selectors.default_day(ceremony, now))
     chosen = filters.choices()
     result = selectors.public_programme(
@@ -108,7 +110,7 @@ def _programme_content(request, ceremony, now):
         day=chosen["day"],
         kind=chosen["kind"],
         words=chosen["q"],
-        page=page,
+        page=request.GET.get("page"),
         now=now,
     )
     reader_zone = chosen["tz"]
@@ -150,8 +152,18 @@ def _programme_content(request, ceremony, now):
         ],
         "feed": subscribe_links(request, reverse("ceremony:programme-ics"), lang=get_language()),
     }
-    canonical = not context["problems"] and page in ("", str(shown.number))
-    return render_to_string("ceremony/_programme.html", context), canonical
+    return context
+
+
+def _plain_address(request, context):
+    """Whether the address says what the page shows the usual way: only the reader's choices, nothing dropped, the
+    page asked for is the page shown. Other addresses are answered, never kept: nonsense does not fill the cache."""
+    asked = request.GET.get("page", "")
+    return (
+        set(request.GET) <= set(PROGRAMME_CHOICES)
+        and not context["problems"]
+        and asked in ("", str(context["programme"].page.number))
+    )
 
 
 @require_safe

@@ -60,6 +60,42 @@ class Seen(NamedTuple):
     sequence: int
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def _micros(moment):
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+class Stamps:
+    """When each item of a delegation's schedule last changed, newest first, in plain numbers: kept with the page,
+    and read back for each reader in well under a millisecond whatever the size of the schedule."""
+
+    def __init__(self, items):
+        ordered = sorted(items, key=lambda item: item.updated_at, reverse=True)
+        self.pks = [item.pk for item in ordered]
+        self.changed = [_micros(item.updated_at) for item in ordered]
+        self.sequences = [item.sequence for item in ordered]
+
+    def since(self, moment):
+        """The items changed after ``moment``, newest first."""
+        cut, found = _micros(moment), []
+        for pk, changed, sequence in zip(self.pks, self.changed, self.sequences, strict=True):
+            if changed <= cut:
+                break
+            found.append(Seen(pk, _EPOCH + changed * _MICROSECOND, sequence))
+        return found
+
+    def last_moved_by(self, moment):
+        """The latest change at or before ``moment`` of an item moved, re-roomed or cancelled since it was made."""
+        cut = _micros(moment)
+        for changed, sequence in zip(self.changed, self.sequences, strict=True):
+            if changed <= cut and sequence:
+                return _EPOCH + changed * _MICROSECOND
+        return None
+
+
 @private_link
 @require_safe
 def page(request, token):
@@ -84,11 +120,9 @@ def page(request, token):
             loaded.append(delegation_schedule(delegation=delegation))
         return loaded[0]
 
-    seen = page_cache.kept_or_built(
-        (*parts, "seen"), lambda: [Seen(item.pk, item.updated_at, item.sequence) for item in schedule()]
-    )
+    stamps = page_cache.kept_or_built((*parts, "stamps"), lambda: Stamps(schedule()))
     last_visit = _last_visit(request)
-    changes = _changes(delegation, seen, last_visit, loaded)
+    changes = _changes(delegation, stamps, last_visit, loaded)
     changed_uids = sorted(change.item.uid for change in changes)
     own = [(change.item.uid, change.before.history_id if change.before else "") for change in changes]
     own_parts = (page_cache.digest(*own), last_visit.isoformat() if changes and last_visit else "")
@@ -109,7 +143,7 @@ def page(request, token):
         }
         return render(request, "delegations/page.html", context)
 
-    turned_at = _changes_turned_at(seen, changes, last_visit)
+    turned_at = _changes_turned_at(stamps, changes, last_visit)
     return page_cache.page_response(
         request,
         *parts,
@@ -121,9 +155,10 @@ def page(request, token):
     )
 
 
-def _changes(delegation, seen, last_visit, loaded):
+def _changes(delegation, stamps, last_visit, loaded):
     """What changed for this reader (``changes_since``), reading only the changed items when the schedule is kept."""
-    changed = {entry.pk for entry in changed_since(seen, last_visit)}
+    since = last_visit or timezone.now() - FIRST_VISIT_WINDOW
+    changed = {entry.pk for entry in changed_since(stamps.since(since), last_visit)}
     if not changed:
         return []
     if loaded:
@@ -133,15 +168,17 @@ def _changes(delegation, seen, last_visit, loaded):
     return changes_since(items, last_visit)
 
 
-def _changes_turned_at(seen, changes, last_visit):
+def _changes_turned_at(stamps, changes, last_visit):
     """When "what changed" last changed by the clock or the reader's cookie alone, for Last-Modified: on a first
     visit an item leaves the box, or shows an older "before", two days after each change."""
+    now = timezone.now()
     if last_visit is not None:
-        return min(last_visit, timezone.now())
-    now, window = timezone.now(), FIRST_VISIT_WINDOW
-    left = [entry.updated_at + window for entry in seen if entry.sequence and entry.updated_at + window <= now]
-    before = [change.before.history_date + window for change in changes if change.before is not None]
-    return max(left + before, default=None)
+        return min(last_visit, now)
+    window = FIRST_VISIT_WINDOW
+    left = stamps.last_moved_by(now - window)
+    turns = [left + window] if left else []
+    turns += [change.before.history_date + window for change in changes if change.before is not None]
+    return max(turns, default=None)
 
 
 def _shown(request, token, delegation, items, changed_uids):
