@@ -11,6 +11,7 @@ The ETag names the same things and a hash of the reader's CSRF cookie, so a brow
 its token still matches; a conditional request is answered from the one query that reads the revision.
 """
 
+import datetime
 import hashlib
 
 from django.core.cache import cache
@@ -31,6 +32,21 @@ CACHE_SECONDS = 3600
 def digest(*parts):
     """A short stable name for ``parts``."""
     return hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()[:40]
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def micros(moment):
+    """An instant as a whole number of microseconds: kept parts that hold many instants hold these, which the cache
+    reads back far faster than datetimes."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def instant(number):
+    """The instant ``micros`` gave ``number`` for, in UTC."""
+    return _EPOCH + number * _MICROSECOND
 
 
 def _key(parts):

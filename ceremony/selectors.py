@@ -184,8 +184,9 @@ def programme_turns(ceremony):
 
 
 def programme_turn(turns, now):
-    """Which stretch between two of ``turns`` (``programme_turns``) ``now`` falls in, and when it began (None
-    before the first): within one stretch the programme shows the same, whatever the minute."""
+    """Which stretch between two of ``turns`` (``programme_turns``, sorted) ``now`` falls in, and when it began
+    (None before the first): within one stretch the programme shows the same, whatever the minute. Instants as
+    datetimes or as numbers alike."""
     passed = bisect.bisect_right(turns, now)
     return passed, turns[passed - 1] if passed else None
 

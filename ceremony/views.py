@@ -96,9 +96,10 @@ def _programme_turn(ceremony, now):
         return "after", after
     turns = page_cache.kept_or_built(
         ("programme-turns", ceremony.pk, ceremony.feeds_changed_at.isoformat()),
-        lambda: selectors.programme_turns(ceremony),
+        lambda: [page_cache.micros(turn) for turn in selectors.programme_turns(ceremony)],
     )
-    return selectors.programme_turn(turns, now)
+    turn, turned_at = selectors.programme_turn(turns, page_cache.micros(now))
+    return turn, page_cache.instant(turned_at) if turned_at is not None else None
 
 
 def _programme_context(request, ceremony, now):

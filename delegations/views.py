@@ -1,7 +1,6 @@
 """A delegation's private page and its self-service form, both behind the delegation's access link."""
 
 import datetime
-from typing import NamedTuple
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -20,7 +19,7 @@ from ceremony.enums import Visibility
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.private_links import private_link
 from ceremony.qr import qr_svg
-from ceremony.selectors import FIRST_VISIT_WINDOW, changed_since, changes_since, group_by_day
+from ceremony.selectors import FIRST_VISIT_WINDOW, changes_since, group_by_day
 from ceremony.times import day_and_time, long_date_and_time
 from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
@@ -52,22 +51,6 @@ def _last_visit(request):
         return None
 
 
-class Seen(NamedTuple):
-    """An item of a delegation's schedule, as much as "what changed" needs to know of it."""
-
-    pk: int
-    updated_at: datetime.datetime
-    sequence: int
-
-
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-_MICROSECOND = datetime.timedelta(microseconds=1)
-
-
-def _micros(moment):
-    return (moment - _EPOCH) // _MICROSECOND
-
-
 class Stamps:
     """When each item of a delegation's schedule last changed, newest first, in plain numbers: kept with the page,
     and read back for each reader in well under a millisecond whatever the size of the schedule."""
@@ -75,24 +58,28 @@ class Stamps:
     def __init__(self, items):
         ordered = sorted(items, key=lambda item: item.updated_at, reverse=True)
         self.pks = [item.pk for item in ordered]
-        self.changed = [_micros(item.updated_at) for item in ordered]
+        self.changed = [page_cache.micros(item.updated_at) for item in ordered]
         self.sequences = [item.sequence for item in ordered]
 
-    def since(self, moment):
-        """The items changed after ``moment``, newest first."""
-        cut, found = _micros(moment), []
+    def changed_for(self, last_visit, now):
+        """The items ``changed_since`` lists for a reader last here at ``last_visit`` (None: a first visit), found
+        among the newest alone: every item changed since the last visit, or on a first visit the moved ones."""
+        moved_only = last_visit is None
+        cut = page_cache.micros(now - FIRST_VISIT_WINDOW if moved_only else last_visit)
+        found = set()
         for pk, changed, sequence in zip(self.pks, self.changed, self.sequences, strict=True):
             if changed <= cut:
                 break
-            found.append(Seen(pk, _EPOCH + changed * _MICROSECOND, sequence))
+            if sequence or not moved_only:
+                found.add(pk)
         return found
 
     def last_moved_by(self, moment):
         """The latest change at or before ``moment`` of an item moved, re-roomed or cancelled since it was made."""
-        cut = _micros(moment)
+        cut = page_cache.micros(moment)
         for changed, sequence in zip(self.changed, self.sequences, strict=True):
             if changed <= cut and sequence:
-                return _EPOCH + changed * _MICROSECOND
+                return page_cache.instant(changed)
         return None
 
 
@@ -157,8 +144,7 @@ def page(request, token):
 
 def _changes(delegation, stamps, last_visit, loaded):
     """What changed for this reader (``changes_since``), reading only the changed items when the schedule is kept."""
-    since = last_visit or timezone.now() - FIRST_VISIT_WINDOW
-    changed = {entry.pk for entry in changed_since(stamps.since(since), last_visit)}
+    changed = stamps.changed_for(last_visit, timezone.now())
     if not changed:
         return []
     if loaded:
