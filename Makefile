@@ -54,3 +54,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/programme_page.py
+	$(BIN)/python bench/pages.py

@@ -1,5 +1,6 @@
 """Reads for the programme pages (the delegation's page adds its own: delegations.selectors)."""
 
+import bisect
 import datetime
 from dataclasses import dataclass, field
 
@@ -168,6 +169,26 @@ def _now_and_next(programme, items, ceremony, now, per_page):
         starts_at__gte=start,
     ).count()
     programme.now_at = (day, before // per_page + 1, target)
+
+
+def programme_turns(ceremony):
+    """The instants at which the programme turns by the clock alone: during the ceremony, what happens now and
+    next changes as a public item starts or ends, and the day it opens on at each midnight. Sorted, from the
+    ceremony's first instant to the first after it, in one query."""
+    first, after = ceremony.bounds()
+    live = ScheduleItem.objects.filter(ceremony=ceremony).public().exclude(status=ItemStatus.CANCELLED)
+    instants = {first, after, *(day_span(day, day, ceremony.zone)[0] for day in ceremony_days(ceremony))}
+    for starts_at, ends_at in live.filter(starts_at__lt=after, ends_at__gt=first).values_list("starts_at", "ends_at"):
+        instants.update((starts_at, ends_at))
+    return sorted(instant for instant in instants if first <= instant <= after)
+
+
+def programme_turn(turns, now):
+    """Which stretch between two of ``turns`` (``programme_turns``, sorted) ``now`` falls in, and when it began
+    (None before the first): within one stretch the programme shows the same, whatever the minute. Instants as
+    datetimes or as numbers alike."""
+    passed = bisect.bisect_right(turns, now)
+    return passed, turns[passed - 1] if passed else None
 
 
 FIRST_VISIT_WINDOW = datetime.timedelta(days=2)

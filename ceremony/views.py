@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import selectors, times
+from . import page_cache, selectors, times
 from .forms import ALL_DAYS, ProgrammeFilterForm
 from .models import Ceremony
 
@@ -50,11 +50,60 @@ class _ProgrammeLinks:
         return self(day=date.isoformat(), kind="", q="", page=page) + f"#item-{item.uid}"
 
 
+#: What a reader chooses in the programme's address.
+PROGRAMME_CHOICES = ("day", "kind", "q", "tz", "page")
+#: What the programme's 304 reads of the ceremony: its revision and its days.
+_STAMP_FIELDS = ("pk", "feeds_changed_at", "first_day", "last_day", "time_zone")
+
+
 @require_safe
 def programme(request):
-    """The public programme: day tabs, search, a kind, the reader's zone, in pages; now and next during it."""
-    ceremony = _current_ceremony()
+    """The public programme: day tabs, search, a kind, the reader's zone, in pages; now and next during it.
+
+    Rendered once per revision of the programme (the ceremony's ``feeds_changed_at``), turn of the clock, language
+    and address, and kept (ceremony.page_cache); a warm page and a 304 cost one light query of the ceremony's row.
+    """
+    ceremony = Ceremony.objects.only(*_STAMP_FIELDS).current()
+    if ceremony is None:
+        raise Http404("No ceremony yet.")
     now = timezone.now()
+    stamp = ceremony.feeds_changed_at
+    turn, turned_at = _programme_turn(ceremony, now)
+    # The whole address: the language form sends the reader back to it.
+    parts = ("programme", ceremony.pk, stamp.isoformat(), get_language(), request.scheme, request.get_host(), turn)
+    parts = (*parts, request.get_full_path())
+
+    def render_page():
+        page = page_cache.kept(parts)
+        if page is None:
+            context = _programme_context(request, _current_ceremony(), now)
+            page = page_cache.render_with_hole(request, "ceremony/programme.html", context)
+            if _plain_address(request, context):
+                page_cache.keep(parts, page)
+        return page_cache.filled(request, page)
+
+    changed_at = max(stamp, turned_at) if turned_at else stamp
+    return page_cache.page_response(request, *parts, changed_at=changed_at, render=render_page)
+
+
+def _programme_turn(ceremony, now):
+    """Which stretch of the ceremony's clock the page is rendered for, and when it began (see
+    ``selectors.programme_turns``); outside the ceremony's days the page does not move with the clock."""
+    first, after = ceremony.bounds()
+    if now < first:
+        return "before", None
+    if now >= after:
+        return "after", after
+    turns = page_cache.kept_or_built(
+        ("programme-turns", ceremony.pk, ceremony.feeds_changed_at.isoformat()),
+        lambda: [page_cache.micros(turn) for turn in selectors.programme_turns(ceremony)],
+    )
+    turn, turned_at = selectors.programme_turn(turns, page_cache.micros(now))
+    return turn, page_cache.instant(turned_at) if turned_at is not None else None
+
+
+def _programme_context(request, ceremony, now):
+    """What the programme's page shows, as the reader chose it."""
     filters = ProgrammeFilterForm(request.GET, ceremony=ceremony, default_day=selectors.default_day(ceremony, now))
     chosen = filters.choices()
     result = selectors.public_programme(
@@ -104,7 +153,18 @@ def programme(request):
         ],
         "feed": subscribe_links(request, reverse("ceremony:programme-ics"), lang=get_language()),
     }
-    return render(request, "ceremony/programme.html", context)
+    return context
+
+
+def _plain_address(request, context):
+    """Whether the address says what the page shows the usual way: only the reader's choices, nothing dropped, the
+    page asked for is the page shown. Other addresses are answered, never kept: nonsense does not fill the cache."""
+    asked = request.GET.get("page", "")
+    return (
+        set(request.GET) <= set(PROGRAMME_CHOICES)
+        and not context["problems"]
+        and asked in ("", str(context["programme"].page.number))
+    )
 
 
 @require_safe

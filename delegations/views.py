@@ -8,16 +8,18 @@ from django.core.signing import BadSignature
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from ceremony import page_cache
 from ceremony.enums import Visibility
-from ceremony.models import Ceremony
+from ceremony.models import Ceremony, ScheduleItem
 from ceremony.private_links import private_link
 from ceremony.qr import qr_svg
-from ceremony.selectors import changes_since, group_by_day
+from ceremony.selectors import FIRST_VISIT_WINDOW, changes_since, group_by_day
 from ceremony.times import day_and_time, long_date_and_time
 from ceremony.tokens import find_by_token
 from ceremony.views import subscribe_links
@@ -25,7 +27,8 @@ from ceremony.views import subscribe_links
 from .enums import DelegationStatus
 from .forms import DelegateFormSet, DelegationSelfServiceForm
 from .models import SELF_SERVICE_REASON, Delegation
-from .selectors import delegation_schedule, signing_slots
+from .page_state import page_revision, with_page_revision
+from .selectors import delegation_schedule, items_visible_to, signing_slots
 from .signing import signing_withdraw, signs
 from .signing_return import NOTHING, signing_return
 
@@ -48,16 +51,125 @@ def _last_visit(request):
         return None
 
 
+class Stamps:
+    """When each item of a delegation's schedule last changed, newest first, in plain numbers: kept with the page,
+    and read back for each reader in well under a millisecond whatever the size of the schedule."""
+
+    def __init__(self, items):
+        ordered = sorted(items, key=lambda item: item.updated_at, reverse=True)
+        self.pks = [item.pk for item in ordered]
+        self.changed = [page_cache.micros(item.updated_at) for item in ordered]
+        self.sequences = [item.sequence for item in ordered]
+
+    def changed_for(self, last_visit, now):
+        """The items ``changed_since`` lists for a reader last here at ``last_visit`` (None: a first visit), found
+        among the newest alone: every item changed since the last visit, or on a first visit the moved ones."""
+        moved_only = last_visit is None
+        cut = page_cache.micros(now - FIRST_VISIT_WINDOW if moved_only else last_visit)
+        found = set()
+        for pk, changed, sequence in zip(self.pks, self.changed, self.sequences, strict=True):
+            if changed <= cut:
+                break
+            if sequence or not moved_only:
+                found.add(pk)
+        return found
+
+    def last_moved_by(self, moment):
+        """The latest change at or before ``moment`` of an item moved, re-roomed or cancelled since it was made."""
+        cut = page_cache.micros(moment)
+        for changed, sequence in zip(self.changed, self.sequences, strict=True):
+            if changed <= cut and sequence:
+                return page_cache.instant(changed)
+        return None
+
+
 @private_link
 @require_safe
 def page(request, token):
-    """What is the delegation's first (its slot, its stay, what changed, its invitations, subscribing), then the
-    full programme by day, folded."""
-    delegation = _delegation(token)
+    """What is the delegation's own first (its slot, its stay, what changed, its invitations, subscribing), then the
+    full programme by day, folded.
+
+    Rendered once per revision of what it shows (delegations.page_state) and kept (ceremony.page_cache): a warm page
+    and a 304 cost the one query that finds the delegation. What is the reader's own (what changed since the last
+    visit, messages, the CSRF token) is worked out for each request; the items the reader has not seen changed are
+    part of the kept page's key, as each is marked.
+    """
+    delegation = find_by_token(with_page_revision(Delegation.objects.select_related("ceremony__venue")), token)
+    if delegation is None:
+        raise Http404
     ceremony = delegation.ceremony
-    items = delegation_schedule(delegation=delegation)
+    revision, changed_at = page_revision(delegation)
+    parts = ("delegation", delegation.pk, *revision, request.LANGUAGE_CODE, request.scheme, request.get_host())
+    loaded = []  # the delegation's schedule, once read
+
+    def schedule():
+        if not loaded:
+            loaded.append(delegation_schedule(delegation=delegation))
+        return loaded[0]
+
+    stamps = page_cache.kept_or_built((*parts, "stamps"), lambda: Stamps(schedule()))
     last_visit = _last_visit(request)
-    changes = changes_since(items, last_visit)
+    changes = _changes(delegation, stamps, last_visit, loaded)
+    changed_uids = sorted(change.item.uid for change in changes)
+    own = [(change.item.uid, change.before.history_id if change.before else "") for change in changes]
+    own_parts = (page_cache.digest(*own), last_visit.isoformat() if changes and last_visit else "")
+
+    def render_page():
+        shown = page_cache.kept_or_built(
+            (*parts, "shown", page_cache.digest(*changed_uids)),
+            lambda: _shown(request, token, delegation, schedule(), set(changed_uids)),
+        )
+        context = {
+            "ceremony": ceremony,
+            "delegation": delegation,
+            "shown": shown,
+            "changes": changes,
+            "last_visit": last_visit,
+            "last_visit_text": day_and_time(last_visit, ceremony.zone) if last_visit else "",
+            "seen_url": reverse("delegations:seen", args=[token]),
+        }
+        return render(request, "delegations/page.html", context)
+
+    turned_at = _changes_turned_at(stamps, changes, last_visit)
+    return page_cache.page_response(
+        request,
+        *parts,
+        *own_parts,
+        changed_at=max(changed_at, turned_at) if turned_at else changed_at,
+        render=render_page,
+        # A message waiting to be shown (after a save) is shown, never kept from the reader by a 304.
+        conditional=not len(messages.get_messages(request)),
+    )
+
+
+def _changes(delegation, stamps, last_visit, loaded):
+    """What changed for this reader (``changes_since``), reading only the changed items when the schedule is kept."""
+    changed = stamps.changed_for(last_visit, timezone.now())
+    if not changed:
+        return []
+    if loaded:
+        items = [item for item in loaded[0] if item.pk in changed]
+    else:
+        items = items_visible_to(delegation, ScheduleItem.objects.filter(pk__in=changed)).for_calendar()
+    return changes_since(items, last_visit)
+
+
+def _changes_turned_at(stamps, changes, last_visit):
+    """When "what changed" last changed by the clock or the reader's cookie alone, for Last-Modified: on a first
+    visit an item leaves the box, or shows an older "before", two days after each change."""
+    now = timezone.now()
+    if last_visit is not None:
+        return min(last_visit, now)
+    window = FIRST_VISIT_WINDOW
+    left = stamps.last_moved_by(now - window)
+    turns = [left + window] if left else []
+    turns += [change.before.history_date + window for change in changes if change.before is not None]
+    return max(turns, default=None)
+
+
+def _shown(request, token, delegation, items, changed_uids):
+    """The parts of the page the same for every reader of this revision who has not seen ``changed_uids``."""
+    ceremony = delegation.ceremony
     # A delegation that withdrew signs nowhere, even before its slot was cancelled.
     signing = signs(delegation)
     slots = signing_slots(items, delegation) if signing else []
@@ -70,10 +182,7 @@ def page(request, token):
         "own_slots": {item.uid for item in slots},
         "slots": slots,
         "awaits_place": signing and not slots,
-        "changes": changes,
-        "changed_uids": {change.item.uid for change in changes},
-        "last_visit": last_visit,
-        "last_visit_text": day_and_time(last_visit, ceremony.zone) if last_visit else "",
+        "changed_uids": changed_uids,
         "members": list(delegation.members.all()),
         "arrival": long_date_and_time(delegation.arrival_at, ceremony.zone) if delegation.arrival_at else "",
         "departure": long_date_and_time(delegation.departure_at, ceremony.zone) if delegation.departure_at else "",
@@ -82,11 +191,11 @@ def page(request, token):
         "qr_svg": qr_svg(feed["https"], label=_("QR code of the calendar address")),
         "item_token": token,
         "edit_url": reverse("delegations:edit", args=[token]),
-        "seen_url": reverse("delegations:seen", args=[token]),
     }
-    response = render(request, "delegations/page.html", context)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return {
+        "head": render_to_string("delegations/_page_head.html", context),
+        "body": render_to_string("delegations/_page_body.html", context),
+    }
 
 
 @private_link
