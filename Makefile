@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run mail test lint install clean bench
+.PHONY: run mail test lint install clean bench loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+$(VENV)/.installed-loadtest: requirements.txt requirements-loadtest.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-loadtest.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -54,3 +58,10 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/programme_page.py
+
+## Load test: gunicorn (deploy/gunicorn.conf.py, 3 workers, production settings) on a throw-away database, under
+## 50 locust clients for 60 s while an organizer edits an item every 3 s; prints requests/s, p50/p99 and errors
+## per kind of request, and fails on any error or stale feed. LOADTEST_SECONDS, LOADTEST_USERS, LOADTEST_ITEMS,
+## DATABASE_URL (PostgreSQL) and REDIS_URL change it (bench/README.md).
+loadtest: $(VENV)/.installed-loadtest
+	$(BIN)/python bench/loadtest.py
