@@ -15,16 +15,16 @@ wsgi_app = "planner.wsgi:application"
 # Behind a proxy on the same machine by default; on a platform that gives a port (a Procfile's $PORT), on it.
 bind = [f"0.0.0.0:{os.environ['PORT']}"] if os.environ.get("PORT") else ["127.0.0.1:8000"]
 
-# Synchronous workers, two per core and one more (gunicorn's advice): a request either waits on the database
-# or renders, so another worker has the core meanwhile. WEB_CONCURRENCY sets the number instead.
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * len(os.sched_getaffinity(0)) + 1)
+# Synchronous workers, two per core and one more (gunicorn's advice): while one waits on the database another has
+# the core. They need a buffering proxy in front (nginx), which feeds slow clients for them. WEB_CONCURRENCY sets
+# the number instead.
+cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * cores + 1)
 
 # The longest requests are spreadsheet imports and badge PDFs (seconds); a worker silent for longer is stuck.
 timeout = 60
 # On SIGTERM or SIGHUP (a deploy), requests under way get this long to finish before their worker is killed.
 graceful_timeout = 30
-# The proxy reuses its connections to the workers between requests.
-keepalive = 5
 
 # A fresh worker now and then returns whatever memory a long run gathers; the jitter keeps the workers from
 # restarting together. Calendar apps poll often, so the count is high: at 1,000 requests a second over three
@@ -44,6 +44,8 @@ errorlog = "-"
 access_log_format = '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 
 proc_name = "planner"
+# No control socket (gunicornc): systemd reloads with SIGHUP, and two servers of one user would share its path.
+control_socket_disable = True
 # Workers' heartbeat files (gunicorn's own, nothing secret) in memory, not on a disk that may stall.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
