@@ -400,9 +400,20 @@ TARGETS = {
 }
 
 
-def print_report(report, plan, database, final_stale, cpu):
+def machine(load):
+    """The date, the cores and their model, and the load average as the run started."""
+    model = ""
+    with contextlib.suppress(OSError):
+        model = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text()).group(1).strip()
+    cores = len(os.sched_getaffinity(0))
+    model = f" ({model})" if model else ""
+    return f"{time.strftime('%Y-%m-%d')}, {cores} cores{model}, load average {load:.1f} at the start"
+
+
+def print_report(report, plan, database, final_stale, cpu, load):
     duration = report["duration"]
     print()
+    print(machine(load))
     print(
         f"{database.label}{' + Redis' if os.environ.get('REDIS_URL') else ''}, gunicorn with {WORKERS} workers, "
         f"{USERS} users for {duration:.0f} s; {plan['counts']['items']} items ({plan['counts']['public items']} "
@@ -423,7 +434,7 @@ def print_report(report, plan, database, final_stale, cpu):
     print("target for every kind: p99 ≤ 200 ms, no errors")
     print()
     edits = report["edits"]
-    print(f"organizer: {len(edits)} edits through the admin, one every {EDIT_SECONDS:g} s")
+    print(f"organizer: {len(edits)} edits saved through the admin (one every {EDIT_SECONDS:g} s at most)")
     for error in report["error_samples"]:
         print(f"  error: {error}")
     if report["stale"]:
@@ -476,13 +487,14 @@ def main():
         server = start_server(run_dir, port, server_env)
         wait_healthy(server, base, run_dir)
         print(f"gunicorn is up on {base}; locust runs {USERS} users for {SECONDS} s…")
+        load = os.getloadavg()[0]  # other work shares the machine
         cpu_before = server_cpu_seconds(server)
         report = run_locust(run_dir, base, plan_path, run_dir / "report.json", server_env)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)  # locust, once it has exited
         cpu = (server_cpu_seconds(server) - cpu_before, children.ru_utime + children.ru_stime)
         final_title, final_stale = check_feeds(base, plan)
         report["final_title"] = final_title
-        print_report(report, plan, database, final_stale, cpu)
+        print_report(report, plan, database, final_stale, cpu, load)
         failed = report["total"]["errors"] or report["stale"] or final_stale or not report["edits"]
         if not report["edits"]:
             print("the organizer saved no edit, so freshness could not be checked")

@@ -18,6 +18,7 @@ At the end, a JSON report goes to LOADTEST_REPORT.
 import datetime
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -60,13 +61,6 @@ def on_test_start(environment, **kwargs):
     RUN["start"] = time.time()
 
 
-class Client:
-    """Waits for the organizer's sign-in before its first request; the run's clock starts then."""
-
-    def on_start(self):
-        SIGNED_IN.wait(timeout=60)
-
-
 @events.request.add_listener
 def on_request(request_type, name, response_time, response, exception, **kwargs):
     row = STATS.setdefault(name, {"times": [], "not_modified": 0, "errors": 0})
@@ -83,7 +77,7 @@ def _summary(times, not_modified, errors):
     ordered = sorted(times)
 
     def percentile(share):
-        return ordered[max(0, int(len(ordered) * share + 0.999999) - 1)] if ordered else 0
+        return ordered[max(0, math.ceil(len(ordered) * share) - 1)] if ordered else 0
 
     return {
         "count": len(ordered),
@@ -135,6 +129,13 @@ def _saved_before(moment):
         if edit["saved_at"] <= moment:
             return edit
     return None
+
+
+class Client:
+    """Waits for the organizer's sign-in before its first request; the run's clock starts then."""
+
+    def on_start(self):
+        SIGNED_IN.wait(timeout=60)
 
 
 class CalendarApp(Client, FastHttpUser):
