@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run mail test lint install clean bench
+.PHONY: run mail test lint install clean bench loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+$(VENV)/.installed-loadtest: requirements.txt requirements-loadtest.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-loadtest.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -47,11 +51,19 @@ lint: $(VENV)/.installed-test
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-## Time the calendar feeds at 100, 1,000 and 5,000 items, and spreadsheet imports of 1,000 and 5,000 rows,
-## and the public programme page, each on a throw-away database (see bench/feeds.py, bench/imports.py and
-## bench/programme_page.py).
+## Time the calendar feeds at 100, 1,000 and 5,000 items (built from nothing, after a one-item edit, after a venue
+## rename, cached, 304), spreadsheet imports of 1,000 and 5,000 rows, the public programme page, and the kept pages
+## and the admin's programme list, each on a throw-away database (bench/feeds.py, bench/imports.py,
+## bench/programme_page.py, bench/pages.py).
 bench: $(VENV)/.installed
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/programme_page.py
 	$(BIN)/python bench/pages.py
+
+## Load test: gunicorn (deploy/gunicorn.conf.py, 3 workers, production settings) on a throw-away database, under
+## 50 locust clients for 60 s while an organizer edits an item every 3 s; prints requests/s, p50/p99 and errors
+## per kind of request, and fails on any error or stale feed. LOADTEST_SECONDS, LOADTEST_USERS, LOADTEST_ITEMS,
+## DATABASE_URL (PostgreSQL) and REDIS_URL change it (bench/README.md).
+loadtest: $(VENV)/.installed-loadtest
+	$(BIN)/python bench/loadtest.py
