@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -283,3 +284,12 @@ def test_security_txt_names_the_deployments_contact(client, settings):
 def test_security_txt_is_not_there_without_a_contact(client, settings):
     settings.PLANNER_SECURITY_CONTACT = ""
     assert client.get("/.well-known/security.txt").status_code == 404
+
+
+def test_a_health_check_over_plain_http_is_answered_everything_else_redirected(db, settings):
+    settings.SECURE_SSL_REDIRECT = True  # as in production (the suite speaks plain http)
+    client = Client()
+    health = client.get("/healthz")
+    assert (health.status_code, health.json()) == (200, {"status": "ok", "database": "ok"})
+    page = client.get("/about/")
+    assert (page.status_code, page["Location"]) == (301, "https://testserver/about/")
