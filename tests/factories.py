@@ -178,3 +178,17 @@ class FullPowersFactory(factory.django.DjangoModelFactory):
 
     signatory = factory.SubFactory(DelegateFactory, is_signatory=True, rank=Rank.AMBASSADOR)
     issuing_authority = "Minister for Foreign Affairs"
+
+
+def add_seen_items(world, count):
+    """``count`` items the ``world`` fixture's delegation alpha sees (public, all-delegation, invited in turn), and
+    ``count`` members of alpha: for pinning query counts at two sizes."""
+    for n in range(count):
+        start = hanoi(26, 8) + dt.timedelta(minutes=5 * n)
+        item = ScheduleItemFactory(
+            ceremony=world.ceremony, room=world.room, lead_agency=world.mps,
+            visibility=[Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED][n % 3],
+            starts_at=start, ends_at=start + dt.timedelta(minutes=30),
+        )  # fmt: skip
+        item.invited_delegations.add(world.alpha)
+    DelegateFactory.create_batch(count, delegation=world.alpha)

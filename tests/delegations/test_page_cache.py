@@ -17,7 +17,7 @@ from ceremony.services import schedule_item_cancel
 from delegations.models import Delegate, Delegation, SigningSlot
 from delegations.services import delegation_issue_token
 from tests.delegations.test_views import changed_section, form_data, item_ids, page_url, seen_now
-from tests.factories import DelegateFactory, ScheduleItemFactory, hanoi
+from tests.factories import DelegateFactory, ScheduleItemFactory, add_seen_items, hanoi
 
 PAST = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
 
@@ -28,19 +28,6 @@ def page_tokens(response):
 
 def without_tokens(response):
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
-
-
-def _add(world, count):
-    """``count`` items the delegation sees (public, all-delegation, invited) and ``count`` members."""
-    for n in range(count):
-        start = hanoi(26, 8) + dt.timedelta(minutes=5 * n)
-        item = ScheduleItemFactory(
-            ceremony=world.ceremony, room=world.room, lead_agency=world.mps,
-            visibility=[Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED][n % 3],
-            starts_at=start, ends_at=start + dt.timedelta(minutes=30),
-        )  # fmt: skip
-        item.invited_delegations.add(world.alpha)
-    DelegateFactory.create_batch(count, delegation=world.alpha)
 
 
 # --- 304 and warm ----------------------------------------------------------------------------------------------------
@@ -75,13 +62,13 @@ def test_page_answers_if_modified_since_with_304(client, world, django_assert_nu
 
 def test_page_warm_costs_one_query_whatever_the_size(client, world, django_assert_num_queries):
     url = page_url(world.alpha_token)
-    _add(world, 3)
+    add_seen_items(world, 3)
     cold = client.get(url)
     with django_assert_num_queries(1):
         warm = client.get(url)
     assert without_tokens(warm) == without_tokens(cold)
 
-    _add(world, 30)
+    add_seen_items(world, 30)
     client.get(url)
     with django_assert_num_queries(1):
         large = client.get(url)
@@ -95,7 +82,7 @@ def test_page_with_changes_since_the_last_visit_costs_three_queries_whatever_the
     # The delegation, the changed items, how each stood at the last visit (its history).
     url = page_url(world.alpha_token)
     for count in (3, 30):
-        _add(world, count)
+        add_seen_items(world, count)
         seen_now(client, world.alpha_token)
         ScheduleItem.objects.filter(pk=world.items.opening.pk).update(title=f"Opening {count}")
         world.items.opening.refresh_from_db()

@@ -23,7 +23,7 @@ from delegations.models import Delegate, Delegation, Signature, SigningSlot
 from delegations.services import delegation_issue_token
 from delegations.views import SELF_SERVICE_REASON
 from tests.adminpages import plain
-from tests.factories import DelegateFactory, FullPowersFactory, RoomFactory, ScheduleItemFactory, hanoi
+from tests.factories import DelegateFactory, FullPowersFactory, RoomFactory, ScheduleItemFactory, add_seen_items, hanoi
 
 
 def page_url(token):
@@ -233,23 +233,11 @@ def test_rotated_token_is_refused(client, world):
     assert client.get(edit_url(world.alpha_token)).status_code == 404
 
 
-def _add_items(world, count):
-    for n in range(count):
-        start = hanoi(26, 8) + dt.timedelta(minutes=5 * n)
-        item = ScheduleItemFactory(
-            ceremony=world.ceremony, room=world.room, lead_agency=world.mps,
-            visibility=[Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED][n % 3],
-            starts_at=start, ends_at=start + dt.timedelta(minutes=30),
-        )  # fmt: skip
-        item.invited_delegations.add(world.alpha)
-    DelegateFactory.create_batch(count, delegation=world.alpha)
-
-
 def test_page_query_count_does_not_grow(client, world, django_assert_num_queries):
-    _add_items(world, 3)
+    add_seen_items(world, 3)
     with django_assert_num_queries(3):
         client.get(page_url(world.alpha_token))
-    _add_items(world, 30)
+    add_seen_items(world, 30)
     with django_assert_num_queries(3):
         response = client.get(page_url(world.alpha_token))
     assert len(item_ids(response)) == 4 + 33
@@ -264,12 +252,12 @@ def _move_all(world):
 
 def test_page_query_count_with_changes_does_not_grow(client, world, django_assert_num_queries):
     # The three of a page, and one for how every changed item stood (its history): 4, however many changed.
-    _add_items(world, 3)
+    add_seen_items(world, 3)
     seen_now(client, world.alpha_token)
     _move_all(world)
     with django_assert_num_queries(4):
         small = client.get(page_url(world.alpha_token)).content.decode()
-    _add_items(world, 30)
+    add_seen_items(world, 30)
     seen_now(client, world.alpha_token)
     _move_all(world)
     with django_assert_num_queries(4):
