@@ -116,13 +116,13 @@ def programme(request):
 
     def build():
         items = ScheduleItem.objects.filter(ceremony=ceremony).public().for_calendar()
-        host = request.get_host()
+        site = f"{request.scheme}://{request.get_host()}"
         return build_feed(
             ceremony=ceremony,
             items=items,
             name=ceremony.localized("name"),
             url_for=item_url(request),
-            variant=lambda visibility: host,
+            variant=lambda visibility: site,
             store=cache,
         )
 

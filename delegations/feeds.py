@@ -57,11 +57,11 @@ def delegation_calendar(request, token):
 
         # A public event is the programme's own, shared with it; the others carry this delegation's key, which its
         # token makes.
-        host = request.get_host()
-        own = f"{host}|{delegation.pk}|{delegation.token_hash}"
+        site = f"{request.scheme}://{request.get_host()}"
+        own = f"{site}|{delegation.pk}|{delegation.token_hash}"
 
         def variant(visibility):
-            return host if visibility == Visibility.PUBLIC else own
+            return site if visibility == Visibility.PUBLIC else own
 
         with_name = _("%(ceremony)s — %(delegation)s")
         return build_feed(

@@ -169,6 +169,20 @@ def test_after_a_one_item_edit_each_feed_serialises_that_event_alone(client, wor
     assert _serialised(client, url) == []  # the next poll: the whole feed is kept under its new ETag
 
 
+@pytest.mark.parametrize("name", ["programme", "alpha"])
+def test_an_event_kept_for_one_address_is_not_served_at_another(client, world, name, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "planner.example"]
+    url = feed_urls(world)[name]
+    plain = icalcheck.events(client.get(url).content)["opening"].url.value
+    secure = icalcheck.events(client.get(url, secure=True).content)["opening"].url.value
+    other = icalcheck.events(client.get(url, HTTP_HOST="planner.example").content)["opening"].url.value
+    assert (plain, secure, other) == (
+        "http://testserver/items/opening.ics",
+        "https://testserver/items/opening.ics",
+        "http://planner.example/items/opening.ics",
+    )
+
+
 def test_a_delegation_feed_reuses_the_programmes_public_events(client, world):
     client.get("/programme.ics")
     assert _serialised(client, feed_urls(world)["alpha"]) == ["alpha-slot", "briefing"]
