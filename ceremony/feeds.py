@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 
 from .enums import Visibility
 from .ical import build_calendar, build_feed
-from .kept import kept_copy
+from .kept import digest, kept_copy
 from .models import Ceremony, ScheduleItem, StaffMember
 from .private_links import private_link
 from .tokens import find_by_token
@@ -73,8 +73,7 @@ def calendar_response(request, *parts, changed_at, build, lang, private, filenam
     if response is None:
         # Equal validators mean equal bytes, so a body built once serves every poll until the next change.
         # Event URLs are absolute, hence the site's address in the key.
-        feed = ":".join(str(part) for part in (FORMAT_VERSION, *parts, request.scheme, request.get_host()))
-        key = f"feed:{hashlib.sha256(feed.encode()).hexdigest()[:40]}"
+        key = f"feed:{digest(FORMAT_VERSION, *parts, request.scheme, request.get_host())}"
 
         def build_in_language():
             with translation.override(lang):

@@ -289,10 +289,10 @@ def build_feed(*, ceremony, items, name, url_for, variant, store):
     found = {key: _texts[key] for key in keys if key in _texts}
     made = {}
     if len(found) < len(keys):
-        missing = [key for key in keys if key not in found]
-        shared = store.get_many([_shared_key(key) for key in missing])
-        for key in missing:
-            text = shared.get(_shared_key(key))
+        missing = {key: _shared_key(key) for key in keys if key not in found}
+        shared = store.get_many(list(missing.values()))
+        for key, shared_key in missing.items():
+            text = shared.get(shared_key)
             if text is not None:
                 found[key] = text
                 _keep(key, text)

@@ -6,6 +6,7 @@ expire. After an edit, the many readers asking at once (calendar apps polling) d
 claim the build makes it, the others wait for its copy, or build their own if it takes too long.
 """
 
+import hashlib
 import logging
 import time
 
@@ -17,6 +18,11 @@ WAIT_SECONDS = 5
 CLAIM_SECONDS = 30
 
 logger = logging.getLogger(__name__)
+
+
+def digest(*parts):
+    """A short stable name for ``parts``, for a cache key."""
+    return hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()[:40]
 
 
 def _current(key, version):

@@ -12,7 +12,6 @@ its token still matches; a conditional request is answered from the one query th
 """
 
 import datetime
-import hashlib
 
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -22,16 +21,12 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 from .feeds import feed_validators
+from .kept import digest
 
 # Bump when a page's templates change for the same data, so copies kept by a shared cache are replaced.
 FORMAT_VERSION = "1"
 #: How long a rendered part is kept. A change makes a new key at once: this only lets unused parts go.
 CACHE_SECONDS = 3600
-
-
-def digest(*parts):
-    """A short stable name for ``parts``."""
-    return hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()[:40]
 
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
