@@ -52,8 +52,6 @@ class _ProgrammeLinks:
 
 #: What a reader chooses in the programme's address.
 PROGRAMME_CHOICES = ("day", "kind", "q", "tz", "page")
-#: What the programme's 304 reads of the ceremony: its revision and its days.
-_STAMP_FIELDS = ("pk", "feeds_changed_at", "first_day", "last_day", "time_zone")
 
 
 @require_safe
@@ -61,9 +59,9 @@ def programme(request):
     """The public programme: day tabs, search, a kind, the reader's zone, in pages; now and next during it.
 
     Rendered once per revision of the programme (the ceremony's ``feeds_changed_at``), turn of the clock, language
-    and address, and kept (ceremony.page_cache); a warm page and a 304 cost one light query of the ceremony's row.
+    and address, and kept (ceremony.page_cache); a warm page and a 304 cost the one query of the ceremony's row.
     """
-    ceremony = Ceremony.objects.only(*_STAMP_FIELDS).current()
+    ceremony = Ceremony.objects.current()
     if ceremony is None:
         raise Http404("No ceremony yet.")
     now = timezone.now()

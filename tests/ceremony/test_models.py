@@ -138,6 +138,21 @@ def test_current_ceremony_is_the_flagged_one_else_the_latest():
     assert Ceremony.objects.current() == older
 
 
+def test_the_current_ceremony_read_by_the_kept_sql_is_the_row_the_orm_reads(django_assert_num_queries):
+    CeremonyFactory(first_day=dt.date(2025, 10, 25))
+    newer = CeremonyFactory(first_day=dt.date(2027, 5, 1), last_day=dt.date(2027, 5, 2), name_vi="Lễ ký")
+    with django_assert_num_queries(1):
+        current = Ceremony.objects.current()
+    expected = Ceremony.objects.by_currency().first()
+    fields = [field.attname for field in Ceremony._meta.concrete_fields]
+    assert [getattr(current, name) for name in fields] == [getattr(expected, name) for name in fields]
+    assert current.feeds_changed_at.tzinfo is not None  # aware, as the ORM gives it
+    assert current.pk == newer.pk and current.localized("name") == newer.name
+    # The same kept SQL sees a change of row at once.
+    Ceremony.objects.filter(pk=expected.pk).delete()
+    assert Ceremony.objects.current() != expected
+
+
 @pytest.mark.parametrize("visibility", [Visibility.PUBLIC, Visibility.DELEGATIONS, Visibility.INVITED])
 def test_deleting_a_published_item_is_refused(visibility):
     item = ScheduleItemFactory(visibility=visibility, title="Opening")
