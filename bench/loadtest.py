@@ -5,13 +5,15 @@ PostgreSQL database beside the one `DATABASE_URL` names) it migrates, seeds the 
 synthetic items and delegations with `generate_demo`, issues delegations' and staff members' calendar links
 and signs up an organizer with a phone for the second factor. It starts gunicorn with `deploy/gunicorn.conf.py`
 on 127.0.0.1, behind a pretend TLS proxy (every request says `X-Forwarded-Proto: https`, as the proxy does),
-and runs locust headless against it for a bounded time (bench/locustfile.py says who does what). Then it
-fetches every feed once more without an ETag and checks that it shows the organizer's last edit, prints per
-kind of request the requests per second, p50, p99 and errors, and exits 1 on any error or stale feed.
+and runs locust headless against it for a bounded time, once per phase (``PHASES``; bench/locustfile.py says who
+does what), while an organizer edits an item through the admin. After each phase it fetches every feed once more
+without an ETag and checks that it shows the organizer's last edit, prints per kind of request the requests per
+second, p50, p99 and errors, and in the end exits 1 on any error or stale feed.
 
-Environment: LOADTEST_SECONDS (60), LOADTEST_USERS (50), LOADTEST_ITEMS (300), LOADTEST_DELEGATIONS (40),
-LOADTEST_EDIT_SECONDS (3), LOADTEST_WORKERS (3); DATABASE_URL (a postgres:// URL: PostgreSQL), REDIS_URL (passed
-to the servers). Timings are never asserted: the targets of issue 15 are printed beside them.
+Environment: LOADTEST_PHASES (page,feed,mixed), LOADTEST_SECONDS (60, each phase), LOADTEST_USERS (50, besides the
+organizer), LOADTEST_ITEMS (300), LOADTEST_DELEGATIONS (40), LOADTEST_EDIT_SECONDS (3), LOADTEST_WORKERS (3);
+DATABASE_URL (a postgres:// URL: PostgreSQL), REDIS_URL (passed to the servers). Timings are never asserted: the
+targets of issue 15 are printed beside them.
 """
 
 import contextlib
@@ -39,6 +41,14 @@ HOST = "127.0.0.1"
 # What the TLS proxy in front of the planner adds to every request (README, "Running it for real").
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 STAFF_LINKS = 5
+# Each phase: what it shows, and the locustfile's clients in it besides the organizer (none named: all of them). The
+# targets of issue 15 name how many requests a second `/` and the programme's feed answer, each with every client
+# on it; the mixed phase shows them side by side, as on the ceremony's day.
+PHASES = {
+    "page": ("the public reading the programme page", ["PublicReader"]),
+    "feed": ("calendar apps polling the programme's feed with their ETags", ["ProgrammeCalendar"]),
+    "mixed": ("calendar apps, the public and delegates at once", []),
+}
 
 
 def setting(name, default, kind=int):
@@ -58,6 +68,14 @@ ITEMS = setting("LOADTEST_ITEMS", 300)
 DELEGATIONS = setting("LOADTEST_DELEGATIONS", 40)
 EDIT_SECONDS = setting("LOADTEST_EDIT_SECONDS", 3.0, kind=float)
 WORKERS = setting("LOADTEST_WORKERS", 3)
+
+
+def phases():
+    names = [name.strip() for name in os.environ.get("LOADTEST_PHASES", ",".join(PHASES)).split(",") if name.strip()]
+    unknown = [name for name in names if name not in PHASES]
+    if unknown or not names:
+        sys.exit(f"LOADTEST_PHASES names phases among {', '.join(PHASES)}; got {os.environ['LOADTEST_PHASES']!r}.")
+    return names
 
 
 class SqliteDatabase:
@@ -319,16 +337,16 @@ def server_cpu_seconds(server):
     return total
 
 
-def run_locust(run_dir, base, plan_path, report_path, env):
+def run_locust(run_dir, base, plan_path, report_path, env, phase):
     command = [
         str(BIN / "locust"),
         "-f",
         str(ROOT / "bench" / "locustfile.py"),
         "--headless",
         "--users",
-        str(USERS),
+        str(USERS + 1),  # and the organizer
         "--spawn-rate",
-        str(USERS),
+        str(USERS + 1),
         "--run-time",
         f"{SECONDS}s",
         "--stop-timeout",
@@ -338,8 +356,14 @@ def run_locust(run_dir, base, plan_path, report_path, env):
         "--only-summary",
         "--loglevel",
         "WARNING",
+        *(PHASES[phase][1] and [*PHASES[phase][1], "Organizer"]),
     ]
-    locust_env = {**env, "LOADTEST_PLAN": str(plan_path), "LOADTEST_REPORT": str(report_path)}
+    locust_env = {
+        **env,
+        "LOADTEST_PLAN": str(plan_path),
+        "LOADTEST_REPORT": str(report_path),
+        "LOADTEST_PHASE": phase,
+    }
     with open(run_dir / "locust.log", "w") as log:
         process = subprocess.Popen(  # noqa: S603
             command, cwd=ROOT, env=locust_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -394,9 +418,10 @@ def check_feeds(base, plan):
     raise RuntimeError("the item's title kept changing after the load test ended")
 
 
+# Requests a second, each in the phase where every client asks for it.
 TARGETS = {
-    "/ (programme page)": "≥ 500 req/s",
-    "/programme.ics": "≥ 1,000 req/s",
+    ("page", "/ (programme page)"): "≥ 500 req/s",
+    ("feed", "/programme.ics"): "≥ 1,000 req/s",
 }
 
 
@@ -410,14 +435,15 @@ def machine(load):
     return f"{time.strftime('%Y-%m-%d')}, {cores} cores{model}, load average {load:.1f} at the start"
 
 
-def print_report(report, plan, database, final_stale, cpu, load):
+def print_report(phase, report, plan, database, final_stale, cpu, load):
     duration = report["duration"]
     print()
-    print(machine(load))
+    print(f"phase '{phase}': {PHASES[phase][0]}; {machine(load)}")
     print(
         f"{database.label}{' + Redis' if os.environ.get('REDIS_URL') else ''}, gunicorn with {WORKERS} workers, "
-        f"{USERS} users for {duration:.0f} s; {plan['counts']['items']} items ({plan['counts']['public items']} "
-        f"public), {plan['counts']['delegations']} delegations; {len(plan['feeds'])} feeds"
+        f"{USERS} clients and the organizer for {duration:.0f} s; {plan['counts']['items']} items "
+        f"({plan['counts']['public items']} public), {plan['counts']['delegations']} delegations; "
+        f"{len(plan['feeds'])} feeds"
     )
     header = (
         f"{'request':<32} {'count':>7} {'req/s':>7} {'304':>5} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6}"
@@ -426,7 +452,7 @@ def print_report(report, plan, database, final_stale, cpu, load):
     print("-" * len(header))
     for name, row in [*report["kinds"].items(), ("total", report["total"])]:
         share = f"{100 * row['not_modified'] / row['count']:.0f}%" if row["not_modified"] else ""
-        target = TARGETS.get(name, "")
+        target = TARGETS.get((phase, name), "")
         print(
             f"{name:<32} {row['count']:>7,} {row['count'] / duration:>7.1f} {share:>5} {row['p50']:>7.0f} "
             f"{row['p99']:>7.0f} {row['max']:>7.0f} {row['errors']:>6}" + (f"  target {target}" if target else "")
@@ -459,6 +485,25 @@ def print_report(report, plan, database, final_stale, cpu, load):
     )
 
 
+def locust_cpu_seconds():
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the locust processes that have exited
+    return children.ru_utime + children.ru_stime
+
+
+def run_phase(phase, run_dir, base, plan, plan_path, server, server_env, database):
+    """One locust run and its report; whether anything failed."""
+    load = os.getloadavg()[0]  # other work shares the machine
+    cpu_before = server_cpu_seconds(server), locust_cpu_seconds()
+    report = run_locust(run_dir, base, plan_path, run_dir / f"report-{phase}.json", server_env, phase)
+    cpu = (server_cpu_seconds(server) - cpu_before[0], locust_cpu_seconds() - cpu_before[1])
+    final_title, final_stale = check_feeds(base, plan)
+    report["final_title"] = final_title
+    print_report(phase, report, plan, database, final_stale, cpu, load)
+    if not report["edits"]:
+        print("the organizer saved no edit, so freshness could not be checked")
+    return bool(report["total"]["errors"] or report["stale"] or final_stale or not report["edits"])
+
+
 def interrupted(signum, frame):
     raise KeyboardInterrupt
 
@@ -486,18 +531,10 @@ def main():
         server_env = dict(os.environ)
         server = start_server(run_dir, port, server_env)
         wait_healthy(server, base, run_dir)
-        print(f"gunicorn is up on {base}; locust runs {USERS} users for {SECONDS} s…")
-        load = os.getloadavg()[0]  # other work shares the machine
-        cpu_before = server_cpu_seconds(server)
-        report = run_locust(run_dir, base, plan_path, run_dir / "report.json", server_env)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # locust, once it has exited
-        cpu = (server_cpu_seconds(server) - cpu_before, children.ru_utime + children.ru_stime)
-        final_title, final_stale = check_feeds(base, plan)
-        report["final_title"] = final_title
-        print_report(report, plan, database, final_stale, cpu, load)
-        failed = report["total"]["errors"] or report["stale"] or final_stale or not report["edits"]
-        if not report["edits"]:
-            print("the organizer saved no edit, so freshness could not be checked")
+        print(f"gunicorn is up on {base}; locust runs {USERS} clients and the organizer for {SECONDS} s a phase…")
+        failed = False
+        for phase in phases():
+            failed = run_phase(phase, run_dir, base, plan, plan_path, server, server_env, database) or failed
         if failed:
             print(f"\ngunicorn's error log ends:\n{tail(run_dir / 'error.log')}")
         return 1 if failed else 0

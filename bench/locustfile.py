@@ -12,7 +12,9 @@ the server can do with that many clients at once. The clients:
 
 Freshness: a feed answered for a request sent after an edit had been saved must show that edit's title or a later
 one (from its body, or for a 304 from the copy the app already has); any that does not is recorded with its times.
-At the end, a JSON report goes to LOADTEST_REPORT.
+At the end, a JSON report goes to LOADTEST_REPORT. bench/loadtest.py runs locust once per phase (LOADTEST_PHASE),
+naming on its command line the clients each phase has: the organizer's titles name the phase, so a copy left over
+from an earlier phase never passes for a fresh one.
 """
 
 import datetime
@@ -43,8 +45,9 @@ STALE = []
 STATS = {}
 ERRORS = []
 RUN = {}
-# The organizer's titles: this run's, numbered in order.
-TITLE = re.compile(rf"Load test {PLAN['run']} edit (\d+)")
+# The organizer's titles: this run's and phase's, numbered in order.
+RUN_NAME = f"{PLAN['run']}-{os.environ.get('LOADTEST_PHASE', 'mixed')}"
+TITLE = re.compile(rf"Load test {RUN_NAME} edit (\d+)")
 # The others start once the organizer has signed in (or failed to), as an organizer at work already has.
 SIGNED_IN = Event()
 
@@ -280,7 +283,7 @@ class Organizer(HttpUser):
     @task
     def edit(self):
         number = next(self.numbers)
-        title = f"Load test {PLAN['run']} edit {number}"
+        title = f"Load test {RUN_NAME} edit {number}"
         url = PLAN["item"]["change_url"]
         try:
             values = self._form(url, "scheduleitem_form", "admin: open the item")
