@@ -19,12 +19,14 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 
 from .feeds import feed_validators
 from .kept import digest
 
-# Bump when a page's templates change for the same data, so copies kept by a shared cache are replaced.
-FORMAT_VERSION = "1"
+# Bump when a page's templates change for the same data, or what is kept changes form, so copies kept by a shared
+# cache are replaced.
+FORMAT_VERSION = "2"
 #: How long a rendered part is kept. A change makes a new key at once: this only lets unused parts go.
 CACHE_SECONDS = 3600
 
@@ -76,6 +78,27 @@ def render_with_hole(request, template, context):
 def filled(request, page):
     """The response of a page from ``render_with_hole``, with this reader's token."""
     return HttpResponse(page.replace(TOKEN_HOLE, get_token(request)))
+
+
+def hole(name):
+    """Where the kept part ``name`` goes in a page rendered around it (``spliced``)."""
+    return mark_safe(f"\ue000part-{name}\ue000")  # noqa: S308 (private-use characters, nothing a reader wrote)
+
+
+def spliced(page, parts):
+    """The body of ``page``, rendered with ``hole(name)`` where each of ``parts`` goes, with the parts in.
+
+    ``parts`` maps each name to its text as UTF-8 bytes, in the order they come in the page. Kept as bytes, a part of
+    megabytes (a delegation's programme) is read back from the cache and put in place with one copy, where text went
+    through the template's joins and then was encoded again for each request.
+    """
+    rest = page.encode()
+    pieces = []
+    for name, part in parts.items():
+        before, rest = rest.split(hole(name).encode(), 1)
+        pieces += [before, part]
+    pieces.append(rest)
+    return b"".join(pieces)
 
 
 def _validators(request, parts, changed_at):

@@ -6,7 +6,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.signing import BadSignature
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -122,13 +122,13 @@ def page(request, token):
         context = {
             "ceremony": ceremony,
             "delegation": delegation,
-            "shown": shown,
+            "shown": {name: page_cache.hole(name) for name in shown},
             "changes": changes,
             "last_visit": last_visit,
             "last_visit_text": day_and_time(last_visit, ceremony.zone) if last_visit else "",
             "seen_url": reverse("delegations:seen", args=[token]),
         }
-        return render(request, "delegations/page.html", context)
+        return HttpResponse(page_cache.spliced(render_to_string("delegations/page.html", context, request), shown))
 
     turned_at = _changes_turned_at(stamps, changes, last_visit)
     return page_cache.page_response(
@@ -168,7 +168,8 @@ def _changes_turned_at(stamps, changes, last_visit):
 
 
 def _shown(request, token, delegation, items, changed_uids):
-    """The parts of the page the same for every reader of this revision who has not seen ``changed_uids``."""
+    """The parts of the page the same for every reader of this revision who has not seen ``changed_uids``, as UTF-8
+    bytes in the order the page shows them (``page_cache.spliced``)."""
     ceremony = delegation.ceremony
     # A delegation that withdrew signs nowhere, even before its slot was cancelled.
     signing = signs(delegation)
@@ -193,8 +194,8 @@ def _shown(request, token, delegation, items, changed_uids):
         "edit_url": reverse("delegations:edit", args=[token]),
     }
     return {
-        "head": render_to_string("delegations/_page_head.html", context),
-        "body": render_to_string("delegations/_page_body.html", context),
+        "head": render_to_string("delegations/_page_head.html", context).encode(),
+        "body": render_to_string("delegations/_page_body.html", context).encode(),
     }
 
 
