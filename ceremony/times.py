@@ -10,7 +10,7 @@ Instants are stored in UTC (``ceremony.fields.AwareDateTimeField``); the zone is
 
 import datetime
 import zoneinfo
-from functools import cache
+from functools import cache, lru_cache
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -112,9 +112,15 @@ def reader_zone(name):
 def reader_zone_choices(at, *, first=()):
     """``[(name, 'UTC+01:00 · Europe/Paris'), ...]``: ``first`` (zones to offer too), then READER_ZONES, by offset
     at the instant ``at``, west to east."""
+    return list(_reader_zone_choices(at, tuple(first)))
+
+
+@lru_cache(maxsize=64)
+def _reader_zone_choices(at, first):
+    # The same few for every rendering of the programme (``at`` is the ceremony's first noon): a tenth of its time.
     zones = [zoneinfo.ZoneInfo(name) for name in dict.fromkeys([*first, *READER_ZONES])]
     by_offset = sorted(zones, key=lambda zone: (in_zone(at, zone).utcoffset(), zone.key))
-    return [(zone.key, f"{offset(at, zone)} · {zone.key}") for zone in by_offset]
+    return tuple((zone.key, f"{offset(at, zone)} · {zone.key}") for zone in by_offset)
 
 
 def zone_label(zone, at):
