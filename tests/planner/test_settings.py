@@ -22,12 +22,12 @@ PROBE = (
 OURS = ("DJANGO_", "DATABASE_URL", "PLANNER_", "REDIS_URL")  # the planner's variables
 
 
-def run_settings(tmp_path, **env):
-    """Import planner.settings in a fresh interpreter with only the given planner variables."""
+def run_settings(tmp_path, probe=PROBE, **env):
+    """Run ``probe`` with planner.settings in a fresh interpreter with only the given planner variables."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
     clean.update({"DJANGO_SETTINGS_MODULE": "planner.settings", "PLANNER_DATA_DIR": str(tmp_path / "data")}, **env)
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
     )
 
 
@@ -120,11 +120,7 @@ SQLITE_PROBE = (
 def test_sqlite_file_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     # The suite's own SQLite database lives in memory, where WAL does not apply: read the file the planner opens
     # by default (no DATABASE_URL), in a fresh interpreter.
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
-    clean.update(DJANGO_SETTINGS_MODULE="planner.settings", PLANNER_DATA_DIR=str(tmp_path / "data"), DJANGO_DEBUG="1")
-    result = subprocess.run(
-        [sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
-    )
+    result = run_settings(tmp_path, SQLITE_PROBE, DJANGO_DEBUG="1")
 
     assert result.returncode == 0, result.stderr
     # WAL: pages and feeds read while an organizer or an import writes. A writer waits up to 20 s for another
@@ -152,11 +148,7 @@ KEPT_CONNECTION_PROBE = (
 def test_a_worker_keeps_its_sqlite_connection_from_one_request_to_the_next(tmp_path):
     # Opening the file and setting WAL mode took a third of each request's time: a calendar app's "anything new?"
     # went from about 690 to 1,490 answers a second on the load test's server once the connection was kept.
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
-    clean.update(DJANGO_SETTINGS_MODULE="planner.settings", PLANNER_DATA_DIR=str(tmp_path / "data"), DJANGO_DEBUG="1")
-    result = subprocess.run(
-        [sys.executable, "-c", KEPT_CONNECTION_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
-    )
+    result = run_settings(tmp_path, KEPT_CONNECTION_PROBE, DJANGO_DEBUG="1")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['200 OK', '200 OK', '200 OK'] 1"  # one connection served all three requests
