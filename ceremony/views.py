@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import page_cache, selectors, times
+from . import item_entries, page_cache, selectors, times
 from .forms import ALL_DAYS, ProgrammeFilterForm
 from .models import Ceremony
 
@@ -123,6 +123,7 @@ def _programme_context(request, ceremony, now):
     links = _ProgrammeLinks(request.path, kept)
     shown = result.page
     first_noon = times.noon(ceremony.first_day, ceremony.zone)
+    now_uids, next_uids = {item.uid for item in result.now}, {item.uid for item in result.next}
     context = {
         "ceremony": ceremony,
         "programme": result,
@@ -140,8 +141,15 @@ def _programme_context(request, ceremony, now):
         "clear_url": links(kind="", q=""),
         "home_zone_url": links(tz="", page=shown.number if shown.number > 1 else ""),
         "now_url": links.item(*result.now_at) if result.now_at else None,
-        "now_uids": {item.uid for item in result.now},
-        "next_uids": {item.uid for item in result.next},
+        "now_uids": now_uids,
+        "next_uids": next_uids,
+        "entries": item_entries.entries(
+            [item for day in result.days for item in day.items],
+            zone=timezone.get_current_timezone(),
+            reader_zone=reader_zone,
+            now_uids=now_uids,
+            next_uids=next_uids,
+        ),
         "reader_zone": reader_zone,
         "reader_zone_label": times.zone_label(reader_zone, first_noon) if reader_zone else "",
         "zone_choices": [

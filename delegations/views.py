@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ceremony import page_cache
+from ceremony import item_entries, page_cache
 from ceremony.enums import Visibility
 from ceremony.models import Ceremony, ScheduleItem
 from ceremony.private_links import private_link
@@ -175,12 +175,13 @@ def _shown(request, token, delegation, items, changed_uids):
     signing = signs(delegation)
     slots = signing_slots(items, delegation) if signing else []
     feed = subscribe_links(request, reverse("delegations:calendar", args=[token]), lang=request.LANGUAGE_CODE)
+    own_slots = {item.uid for item in slots}
     context = {
         "ceremony": ceremony,
         "delegation": delegation,
         "days": group_by_day(ceremony, items),
         "invited": [item for item in items if item.visibility == Visibility.INVITED],
-        "own_slots": {item.uid for item in slots},
+        "own_slots": own_slots,
         "slots": slots,
         "awaits_place": signing and not slots,
         "changed_uids": changed_uids,
@@ -192,6 +193,14 @@ def _shown(request, token, delegation, items, changed_uids):
         "qr_svg": qr_svg(feed["https"], label=_("QR code of the calendar address")),
         "item_token": token,
         "edit_url": reverse("delegations:edit", args=[token]),
+        "entries": item_entries.entries(
+            items,
+            zone=ceremony.zone,
+            own_slots=own_slots,
+            changed_uids=changed_uids,
+            item_token=token,
+            delegation=delegation,
+        ),
     }
     return {
         "head": render_to_string("delegations/_page_head.html", context).encode(),

@@ -16,6 +16,12 @@ def localized(obj, field):
     return obj.localized(field)
 
 
+@register.filter
+def entry(item, entries):
+    """``{{ item|entry:entries }}``: the item's entry in a list, rendered beforehand (ceremony.item_entries)."""
+    return entries[item.pk]
+
+
 @register.simple_tag
 def time_range(item, zone=None):
     """'09:00–10:30' in the item's ceremony zone; the end gets its day when it falls on another day.
