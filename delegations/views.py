@@ -167,6 +167,13 @@ def _changes_turned_at(stamps, changes, last_visit):
     return max(turns, default=None)
 
 
+def _calendar_qr(address):
+    """The QR code of the delegation's calendar address, kept: drawing it was a fifth of rendering the page again
+    after an edit, and the address changes only with the delegation's link."""
+    label = _("QR code of the calendar address")
+    return page_cache.kept_or_built(("calendar-qr", address, label), lambda: qr_svg(address, label=label))
+
+
 def _shown(request, token, delegation, items, changed_uids):
     """The parts of the page the same for every reader of this revision who has not seen ``changed_uids``, as UTF-8
     bytes in the order the page shows them (``page_cache.spliced``)."""
@@ -190,7 +197,7 @@ def _shown(request, token, delegation, items, changed_uids):
         "departure": long_date_and_time(delegation.departure_at, ceremony.zone) if delegation.departure_at else "",
         "feed": feed,
         "google_url": "https://calendar.google.com/calendar/r?cid=" + quote(feed["webcal"], safe=""),
-        "qr_svg": qr_svg(feed["https"], label=_("QR code of the calendar address")),
+        "qr_svg": _calendar_qr(feed["https"]),
         "item_token": token,
         "edit_url": reverse("delegations:edit", args=[token]),
         "entries": item_entries.entries(

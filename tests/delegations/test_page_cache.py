@@ -13,6 +13,7 @@ from django.utils.http import http_date
 
 from ceremony.enums import ItemKind, Visibility
 from ceremony.models import Ceremony, ScheduleItem
+from ceremony.qr import qr_svg
 from ceremony.services import schedule_item_cancel
 from delegations.models import Delegate, Delegation, SigningSlot
 from delegations.services import delegation_issue_token
@@ -192,6 +193,24 @@ def test_a_rotated_token_no_longer_opens_the_kept_page(client, world):
     first = client.get(url)
     delegation_issue_token(delegation=world.alpha)
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404
+
+
+def _calendar_qr_matches(text):
+    """The calendar address the page gives, and whether its QR code is that address's."""
+    address = re.search(r'value="(http://testserver/d/[^"]+/calendar\.ics)"', text)[1]
+    return address, qr_svg(address, label="QR code of the calendar address") in text
+
+
+def test_the_kept_qr_code_is_the_calendar_address_of_the_link_in_use(client, world):
+    address, matches = _calendar_qr_matches(client.get(page_url(world.alpha_token)).content.decode())
+    assert matches and world.alpha_token in address
+
+    new = delegation_issue_token(delegation=world.alpha)
+    address, matches = _calendar_qr_matches(client.get(page_url(new)).content.decode())
+    assert matches and new in address
+    # The other delegation's page has its own.
+    address, matches = _calendar_qr_matches(client.get(page_url(world.beta_token)).content.decode())
+    assert matches and world.beta_token in address
 
 
 # --- what is each reader's own ---------------------------------------------------------------------------------------
