@@ -37,8 +37,16 @@ def delegations_seeing(items):
 
 
 def delegation_schedule(*, delegation):
-    """What the delegation sees: public, all-delegation and its invited items, with the cancelled ones."""
-    return list(items_visible_to(delegation).for_calendar())
+    """What the delegation sees: public, all-delegation and its invited items, with the cancelled ones, in the
+    calendars' order, each with its room and lead agency, and the delegation's ceremony (read once, not per item:
+    with every edit each delegation's page reads its schedule again, and building those rows was most of it)."""
+    ceremony = delegation.ceremony
+    items = list(
+        items_visible_to(delegation).select_related("room", "lead_agency").order_by("starts_at", "ends_at", "uid")
+    )
+    for item in items:
+        item.ceremony = ceremony
+    return items
 
 
 def signing_slots(items, delegation):
