@@ -16,12 +16,11 @@ from django.utils.translation import get_language
 
 from .enums import Visibility
 from .kept import digest
+from .page_cache import CACHE_SECONDS
 
 TEMPLATE = "ceremony/_item.html"
 # Bump when the entry's template changes for the same data, so copies kept by a shared cache are replaced.
 FORMAT_VERSION = "1"
-#: How long an entry is kept. A change makes a new key at once: this only lets unused entries go.
-CACHE_SECONDS = 3600
 
 
 def _shows(item):

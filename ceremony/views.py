@@ -141,8 +141,6 @@ def _programme_context(request, ceremony, now):
         "clear_url": links(kind="", q=""),
         "home_zone_url": links(tz="", page=shown.number if shown.number > 1 else ""),
         "now_url": links.item(*result.now_at) if result.now_at else None,
-        "now_uids": now_uids,
-        "next_uids": next_uids,
         "entries": item_entries.entries(
             [item for day in result.days for item in day.items],
             zone=timezone.get_current_timezone(),

@@ -182,28 +182,24 @@ def _shown(request, token, delegation, items, changed_uids):
     signing = signs(delegation)
     slots = signing_slots(items, delegation) if signing else []
     feed = subscribe_links(request, reverse("delegations:calendar", args=[token]), lang=request.LANGUAGE_CODE)
-    own_slots = {item.uid for item in slots}
     context = {
         "ceremony": ceremony,
         "delegation": delegation,
         "days": group_by_day(ceremony, items),
         "invited": [item for item in items if item.visibility == Visibility.INVITED],
-        "own_slots": own_slots,
         "slots": slots,
         "awaits_place": signing and not slots,
-        "changed_uids": changed_uids,
         "members": list(delegation.members.all()),
         "arrival": long_date_and_time(delegation.arrival_at, ceremony.zone) if delegation.arrival_at else "",
         "departure": long_date_and_time(delegation.departure_at, ceremony.zone) if delegation.departure_at else "",
         "feed": feed,
         "google_url": "https://calendar.google.com/calendar/r?cid=" + quote(feed["webcal"], safe=""),
         "qr_svg": _calendar_qr(feed["https"]),
-        "item_token": token,
         "edit_url": reverse("delegations:edit", args=[token]),
         "entries": item_entries.entries(
             items,
             zone=ceremony.zone,
-            own_slots=own_slots,
+            own_slots={item.uid for item in slots},
             changed_uids=changed_uids,
             item_token=token,
             delegation=delegation,
