@@ -146,7 +146,12 @@ def test_the_current_ceremony_read_by_the_kept_sql_is_the_row_the_orm_reads(djan
     expected = Ceremony.objects.by_currency().first()
     fields = [field.attname for field in Ceremony._meta.concrete_fields]
     assert [getattr(current, name) for name in fields] == [getattr(expected, name) for name in fields]
+    # Of the same types too (SQLite gives 0 and 1 for booleans, and datetimes as text without a zone).
+    assert [type(getattr(current, name)) for name in fields] == [type(getattr(expected, name)) for name in fields]
+    assert current.is_current is newer.is_current
     assert current.feeds_changed_at.tzinfo is not None  # aware, as the ORM gives it
+    # A row read from the database: saving it updates it, and it remembers where it came from.
+    assert current._state.adding is False and current._state.db == "default"
     assert current.pk == newer.pk and current.localized("name") == newer.name
     # The same kept SQL sees a change of row at once.
     Ceremony.objects.filter(pk=expected.pk).delete()
