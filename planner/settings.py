@@ -131,7 +131,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ceremony.odd_requests.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header every response shares built once.
+    "planner.csp.SharedPolicyCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
