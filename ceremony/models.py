@@ -359,29 +359,28 @@ class CeremonyManager(models.Manager.from_queryset(CeremonyQuerySet)):
 
     def current(self):
         alias = self.db
-        connection = connections[alias]
         if alias not in self._current_query:
             compiler = self.get_queryset().by_currency()[:1].query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
             columns = [column for column, _sql, _alias in compiler.select]
-            # The backend's and the fields' converters (SQLite's booleans and datetimes), in column order.
-            converters = [
-                (position, [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)], column)
-                for position, column in enumerate(columns)
-            ]
-            converters = [converter for converter in converters if converter[1]]
-            self._current_query[alias] = (sql, params, [column.target.attname for column in columns], converters)
-        sql, params, attnames, converters = self._current_query[alias]
-        with connection.cursor() as cursor:
+            # The backend's and the fields' converters (SQLite's booleans and datetimes), as the ORM applies them; they
+            # read only the database's settings from the compiler's connection, the same in every thread.
+            converters = compiler.get_converters(columns)
+            self._current_query[alias] = (
+                compiler,
+                sql,
+                params,
+                [column.target.attname for column in columns],
+                converters,
+            )
+        compiler, sql, params, attnames, converters = self._current_query[alias]
+        with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
         if converters:
-            row = list(row)
-            for position, functions, column in converters:
-                for function in functions:
-                    row[position] = function(row[position], column, connection)
+            row = next(compiler.apply_converters([row], converters))
         return self.model.from_db(alias, attnames, row)
 
 
