@@ -2,17 +2,12 @@
 and a connection the server ended is still replaced before a request uses it."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
 
 from planner.db_health import quiet
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.planner.test_settings import run_settings
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL's connections only: run with a postgres:// DATABASE_URL"
@@ -21,14 +16,14 @@ pytestmark = pytest.mark.skipif(
 # Three requests on one kept connection, with libpq's trace of what the planner sent to the server; then the server
 # ends the connection, as a restart or an administrator would, and two more requests follow.
 PROBE = """
-import json, select, sys, time, wsgiref.util
+import json, os, select, wsgiref.util
 import django, psycopg
 django.setup()
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.db.backends.signals import connection_created
 
-trace = open(sys.argv[1], "w")
+trace = open(os.environ["PROBE_TRACE"], "w")
 opened, statuses = [], []
 
 def traced(sender, connection, **kwargs):
@@ -48,8 +43,8 @@ def get():
 for _ in range(3):
     get()
 trace.flush()
-sent = open(sys.argv[1]).read().count("\\tQuery\\t")
-with psycopg.connect(sys.argv[2], autocommit=True) as other:
+sent = open(os.environ["PROBE_TRACE"]).read().count("\\tQuery\\t")
+with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as other:
     other.execute("SELECT pg_terminate_backend(%s)", [opened[-1]])
 poller = select.poll()
 poller.register(connection.connection.fileno(), select.POLLIN)
@@ -62,23 +57,7 @@ print(json.dumps({"statuses": statuses, "connections": len(opened), "queries": s
 
 def test_a_kept_connection_takes_one_trip_to_the_server_per_query_and_a_dead_one_is_replaced(db, tmp_path):
     url = "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PLANNER_", "REDIS_URL"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="planner.settings",
-        DJANGO_DEBUG="1",
-        PLANNER_DATA_DIR=str(tmp_path / "data"),
-        DATABASE_URL=url,
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "trace"), url],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_settings(tmp_path, PROBE, DJANGO_DEBUG="1", DATABASE_URL=url, PROBE_TRACE=str(tmp_path / "trace"))
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     # One query per request: Django's own check had sent a SELECT 1 before the second and third (5 in all).
