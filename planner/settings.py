@@ -203,7 +203,8 @@ def _caches():
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL must be a redis://, rediss:// or unix:// address, not {url!r}.")
     if url:
-        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+        # Django's Redis cache, keeping its Redis client instead of building one for every get and set.
+        return {"default": {"BACKEND": "planner.redis_cache.RedisCache", "LOCATION": url}}
     # An entry per event, per language and per feed that links it its own way: room for a large ceremony's.
     return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 30_000}}}
 

@@ -87,7 +87,7 @@ def test_each_process_keeps_its_own_cache_without_redis_url(tmp_path):
 
 def test_redis_url_makes_every_server_share_one_cache(tmp_path):
     values = json.loads(run_settings(tmp_path, DJANGO_DEBUG="1", REDIS_URL=" redis://cache.example:6379/2 ").stdout)
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "planner.redis_cache.RedisCache"
     assert values["cache_at"] == "redis://cache.example:6379/2"
 
 
