@@ -4,25 +4,15 @@ operation does not pay for a new Redis client each time."""
 import json
 import multiprocessing
 import secrets
-import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.utils.module_loading import import_string
 
+from tests import redis_server
 from tests.planner.test_settings import run_settings
 
-REDIS = ("127.0.0.1", 6379)
-
-
-def _redis_up():
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
+REDIS = redis_server.ADDRESS
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
     "print(json.dumps(settings.CACHES['default']))"
@@ -38,8 +28,8 @@ def _configured(tmp_path):
 
 @pytest.fixture
 def cache(tmp_path):
-    if not _redis_up():
-        pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
+    if not redis_server.up():
+        pytest.skip(redis_server.SKIP_REASON)
     config = _configured(tmp_path)
     params = {**config, "KEY_PREFIX": f"test-redis-cache-{secrets.token_hex(4)}"}
     backend = import_string(config["BACKEND"])(config["LOCATION"], params)

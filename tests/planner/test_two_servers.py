@@ -22,28 +22,21 @@ from django.db import connection
 
 from ceremony.enums import Visibility
 from ceremony.models import ScheduleItem
+from tests import redis_server
 from tests.adminpages import FormValues
 from tests.factories import CeremonyFactory, RoomFactory, ScheduleItemFactory, VenueFactory, hanoi
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS = ("127.0.0.1", 6379)
+REDIS = redis_server.ADDRESS
 REDIS_DB = 15  # this test's own: it empties it before and after
 BUILT = re.compile(rb"Built the programme calendar \(en\)")
-
-
-def _redis_up():
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="two app servers share one PostgreSQL database: CI's second pass"
     ),
-    pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379 (.ci/run starts one)"),
+    pytest.mark.skipif(not redis_server.up(), reason=redis_server.SKIP_REASON),
 ]
 
 
