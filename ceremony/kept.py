@@ -40,7 +40,13 @@ def kept_copy(key, *, version, build, what):
         return copy
     claim = f"{key}:building:{version}"
     claimed = cache.add(claim, 1, timeout=CLAIM_SECONDS)
-    if not claimed:
+    if claimed:
+        # Another reader may have kept the copy and let go of its claim between our look and our claim.
+        copy = _current(key, version)
+        if copy is not None:
+            cache.delete(claim)
+            return copy
+    else:
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             time.sleep(0.02)

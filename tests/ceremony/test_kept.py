@@ -57,3 +57,33 @@ def test_a_failed_build_leaves_no_claim_behind():
     with pytest.raises(RuntimeError):
         kept_copy("feed", version="v1", build=broken, what="a feed")
     assert kept_copy("feed", version="v1", build=lambda: b"next try", what="a feed") == b"next try"
+
+
+def test_a_reader_that_looked_just_before_another_kept_the_copy_does_not_build_it_again(monkeypatch):
+    """Between one reader's look and its claim, another process keeps the copy and lets go of its claim (seen with
+    two servers asked at once): the claim the reader then gets must not make it build the copy again."""
+    builds = []
+
+    def build():
+        builds.append(1)
+        return b"calendar"
+
+    class AnotherFinishesFirst:
+        """The shared cache, where another reader builds and keeps the copy just before this reader's claim."""
+
+        finished = False
+
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def add(self, *args, **kwargs):
+            if not self.finished:
+                self.finished = True
+                assert kept_copy("feed", version="v1", build=build, what="a feed") == b"calendar"
+            return cache.add(*args, **kwargs)
+
+    monkeypatch.setattr("ceremony.kept.cache", AnotherFinishesFirst())
+
+    assert kept_copy("feed", version="v1", build=build, what="a feed") == b"calendar"
+    assert builds == [1]
+    assert cache.add("feed:building:v1", 1)  # and no claim is left behind
